@@ -1,0 +1,33 @@
+//! The protocol data unit: function code plus data, independent of the transport (MB-AP 4.1).
+//!
+//! [`Request`] and [`Response`] decode from and encode into byte slices. Repeated fields are
+//! zero-copy views ([`Registers`], [`Coils`], [`Seq`]) that borrow the input.
+
+mod data;
+mod device_id;
+mod diagnostics;
+pub(crate) mod request;
+mod response;
+
+pub use data::{
+    Coils, DeviceObject, FileRecord, FileSubRequest, FileSubResponse, Registers, Seq, SeqIter,
+};
+pub use device_id::{ConformityLevel, DeviceIdentification, ReadDeviceIdCode};
+pub use diagnostics::{Diagnostic, SubFunction};
+pub use request::Request;
+pub use response::Response;
+
+use crate::constants::MAX_PDU_LEN;
+use crate::error::{DecodeError, EncodeError};
+use crate::wire::{len16, Writer};
+
+fn check_pdu_len(pdu: &[u8]) -> Result<(), DecodeError> {
+    if pdu.len() > MAX_PDU_LEN {
+        return Err(crate::error::InvalidPdu::PduTooLong(len16(pdu.len())).into());
+    }
+    Ok(())
+}
+
+fn finish_encode(w: &Writer<'_>) -> Result<usize, EncodeError> {
+    Ok(w.position())
+}

@@ -1,0 +1,302 @@
+//! Streaming RTU deframer: bytes in as they arrive, frames out.
+
+use core::time::Duration;
+
+use crate::constants::{MAX_RTU_ADU_LEN, MIN_RTU_ADU_LEN};
+use crate::rtu::length::{expected_len, Direction, ExpectedLength};
+use crate::rtu::{RtuFrame, SerialConfig};
+use crate::time::Instant;
+
+/// Buffer size: two maximum frames, so that a whole frame always fits behind a partial one.
+const BUF_LEN: usize = 2 * MAX_RTU_ADU_LEN;
+
+/// Output of [`RtuDeframer::poll_frame`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum RtuEvent<'a> {
+    /// A frame whose length matches its function code and whose CRC is correct.
+    Frame(RtuFrame<'a>),
+    /// Bytes that were not part of a valid frame and have been dropped.
+    Discarded {
+        /// How many bytes.
+        len: usize,
+        /// Why the first of them was dropped.
+        reason: DiscardReason,
+    },
+}
+
+/// Why bytes were dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum DiscardReason {
+    /// A frame of the predicted length at a frame boundary had a wrong CRC.
+    Crc,
+    /// Silence ended a frame before the bytes its function code requires had arrived.
+    Truncated,
+    /// Bytes between frames that start no valid frame (line noise, a missed start).
+    Noise,
+}
+
+/// Counters since construction (the serial side of the FC 08 diagnostic counters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DeframerStats {
+    /// Valid frames yielded.
+    pub frames: u32,
+    /// Frames dropped for a CRC error at a frame boundary.
+    pub crc_errors: u32,
+    /// Frames cut short by silence.
+    pub truncated: u32,
+    /// Bytes dropped in total.
+    pub discarded_bytes: u32,
+}
+
+/// A sans-IO RTU deframer with a fixed 512-byte buffer (about 560 bytes in all, no heap).
+///
+/// Call order: [`handle_bytes`](Self::handle_bytes) with what the serial port delivered and
+/// when, then [`poll_frame`](Self::poll_frame) until it returns `None`; when the line may have
+/// gone quiet, [`poll_timeout`](Self::poll_timeout) says when to call
+/// [`handle_timeout`](Self::handle_timeout). Without a clock, call
+/// [`handle_idle`](Self::handle_idle) when the driver reports an idle line.
+///
+/// Frame boundaries come from the function code (see [`expected_len`]), checked by the CRC.
+/// After a bad byte the deframer moves on one byte at a time, so a valid frame after noise is
+/// always found. A frame whose function code does not determine its length ends at t3.5
+/// silence; without timing it ends at the shortest length with a valid CRC.
+#[derive(Clone, Debug)]
+pub struct RtuDeframer {
+    buf: [u8; BUF_LEN],
+    /// Unprocessed bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    /// Bytes of a frame yielded by the last `poll_frame`, dropped on the next call.
+    yielded: usize,
+    direction: Direction,
+    t3_5: Option<Duration>,
+    last_arrival: Option<Instant>,
+    /// Silence followed the buffered bytes: no frame continues past `end`.
+    ended: bool,
+    /// The next byte is where a frame should start (not resynchronising).
+    in_sync: bool,
+    stats: DeframerStats,
+}
+
+impl RtuDeframer {
+    /// A deframer for frames in `direction`, without timing.
+    pub fn new(direction: Direction) -> Self {
+        Self {
+            buf: [0; BUF_LEN],
+            start: 0,
+            end: 0,
+            yielded: 0,
+            direction,
+            t3_5: None,
+            last_arrival: None,
+            ended: false,
+            in_sync: true,
+            stats: DeframerStats::default(),
+        }
+    }
+
+    /// A deframer that uses the t3.5 silence of `serial` to end frames.
+    pub fn with_timing(direction: Direction, serial: &SerialConfig) -> Self {
+        let mut deframer = Self::new(direction);
+        deframer.t3_5 = Some(serial.t3_5());
+        deframer
+    }
+
+    /// Takes bytes that arrived at `now` (the time of the last byte; `None` without a clock)
+    /// and returns how many were accepted.
+    ///
+    /// Fewer than `bytes.len()` are accepted when the buffer is full or when silence before
+    /// `now` ended the buffered frame: call [`poll_frame`](Self::poll_frame) until `None`, then
+    /// pass the rest again.
+    pub fn handle_bytes(&mut self, bytes: &[u8], now: Option<Instant>) -> usize {
+        self.drop_yielded();
+        if let (Some(now), Some(last), Some(t3_5)) = (now, self.last_arrival, self.t3_5) {
+            if self.start < self.end && now.saturating_duration_since(last) >= t3_5 {
+                self.ended = true;
+            }
+        }
+        if self.ended {
+            return 0;
+        }
+        if self.start > 0 && self.end.saturating_add(bytes.len()) > BUF_LEN {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end = self.end.saturating_sub(self.start);
+            self.start = 0;
+        }
+        let free = BUF_LEN.saturating_sub(self.end);
+        let accepted = bytes.len().min(free);
+        let new_end = self.end.saturating_add(accepted);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.end..new_end), bytes.get(..accepted)) {
+            dst.copy_from_slice(src);
+            self.end = new_end;
+        }
+        if accepted > 0 && now.is_some() {
+            self.last_arrival = now;
+        }
+        accepted
+    }
+
+    /// When the buffered bytes will have been followed by t3.5 of silence, if that matters.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.last_arrival, self.t3_5) {
+            (Some(last), Some(t3_5)) if self.start < self.end && !self.ended => {
+                Some(last.saturating_add(t3_5))
+            }
+            _ => None,
+        }
+    }
+
+    /// Tells the deframer the time; past [`poll_timeout`](Self::poll_timeout), the line has
+    /// been silent for t3.5 and the buffered frame has ended.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.poll_timeout().is_some_and(|deadline| now >= deadline) {
+            self.ended = true;
+        }
+    }
+
+    /// The line is idle (the driver says so, or the stream ended): the buffered frame has
+    /// ended.
+    pub fn handle_idle(&mut self) {
+        if self.start < self.end {
+            self.ended = true;
+        }
+    }
+
+    /// The next frame or run of discarded bytes, or `None` when more bytes are needed.
+    ///
+    /// Bounded work: at most one CRC per buffered byte position for frames of known length.
+    pub fn poll_frame(&mut self) -> Option<RtuEvent<'_>> {
+        self.drop_yielded();
+        let mut discarded = 0usize;
+        let mut reason = DiscardReason::Noise;
+        loop {
+            let data = self.buf.get(self.start..self.end).unwrap_or_default();
+            if data.is_empty() {
+                self.ended = false;
+                self.in_sync = true;
+                break;
+            }
+            match self.find_frame(data) {
+                Found::Frame(len) => {
+                    if discarded > 0 {
+                        break;
+                    }
+                    self.yielded = len;
+                    self.in_sync = true;
+                    self.stats.frames = self.stats.frames.saturating_add(1);
+                    let frame = self.buf.get(self.start..self.start.saturating_add(len))?;
+                    return RtuFrame::new_checked(frame).ok().map(RtuEvent::Frame);
+                }
+                Found::NeedMore => break,
+                Found::Drop(why) => {
+                    if discarded == 0 {
+                        reason = why;
+                        match why {
+                            DiscardReason::Crc => self.stats.crc_errors = self.stats.crc_errors.saturating_add(1),
+                            DiscardReason::Truncated => self.stats.truncated = self.stats.truncated.saturating_add(1),
+                            DiscardReason::Noise => {}
+                        }
+                    }
+                    self.in_sync = false;
+                    self.start = self.start.saturating_add(1);
+                    discarded = discarded.saturating_add(1);
+                }
+            }
+        }
+        if discarded == 0 {
+            return None;
+        }
+        self.stats.discarded_bytes =
+            self.stats.discarded_bytes.saturating_add(u32::try_from(discarded).unwrap_or(u32::MAX));
+        Some(RtuEvent::Discarded { len: discarded, reason })
+    }
+
+    /// Counters since construction.
+    pub fn stats(&self) -> DeframerStats {
+        self.stats
+    }
+
+    /// Buffered bytes not yet yielded or discarded.
+    pub fn buffered(&self) -> usize {
+        self.end.saturating_sub(self.start).saturating_sub(self.yielded)
+    }
+
+    /// Drops everything buffered (after a serial port error, say).
+    pub fn reset(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        self.yielded = 0;
+        self.ended = false;
+        self.in_sync = true;
+        self.last_arrival = None;
+    }
+
+    fn drop_yielded(&mut self) {
+        self.start = self.start.saturating_add(self.yielded).min(self.end);
+        self.yielded = 0;
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// What the bytes at the start of `data` are.
+    fn find_frame(&self, data: &[u8]) -> Found {
+        let full = data.len() >= MAX_RTU_ADU_LEN;
+        let give_up = if self.in_sync { DiscardReason::Truncated } else { DiscardReason::Noise };
+        match expected_len(data, self.direction) {
+            ExpectedLength::Exact(len) if !(MIN_RTU_ADU_LEN..=MAX_RTU_ADU_LEN).contains(&len) => {
+                Found::Drop(DiscardReason::Noise)
+            }
+            ExpectedLength::Exact(len) => match data.get(..len) {
+                Some(candidate) if RtuFrame::new_checked(candidate).is_ok() => Found::Frame(len),
+                Some(_) if self.in_sync => Found::Drop(DiscardReason::Crc),
+                Some(_) => Found::Drop(DiscardReason::Noise),
+                None if self.ended || full => Found::Drop(give_up),
+                None => Found::NeedMore,
+            },
+            ExpectedLength::AtLeast(_) if self.ended || full => Found::Drop(give_up),
+            ExpectedLength::AtLeast(_) => Found::NeedMore,
+            ExpectedLength::Unknown => {
+                if self.ended && RtuFrame::new_checked(data).is_ok() {
+                    return Found::Frame(data.len());
+                }
+                if self.ended || self.t3_5.is_none() {
+                    if let Some(len) = shortest_valid_prefix(data) {
+                        return Found::Frame(len);
+                    }
+                }
+                if self.ended || full { Found::Drop(give_up) } else { Found::NeedMore }
+            }
+        }
+    }
+}
+
+enum Found {
+    Frame(usize),
+    NeedMore,
+    Drop(DiscardReason),
+}
+
+/// The shortest prefix of `data` (4..=256 bytes) whose last two bytes are the CRC of the rest.
+/// One running CRC over the data: O(n).
+fn shortest_valid_prefix(data: &[u8]) -> Option<usize> {
+    let data = data.get(..MAX_RTU_ADU_LEN).unwrap_or(data);
+    let mut digest = crate::rtu::crc::digest();
+    for (index, byte) in data.iter().enumerate() {
+        digest.update(core::slice::from_ref(byte));
+        let body = index.saturating_add(1);
+        let total = body.saturating_add(2);
+        if total < MIN_RTU_ADU_LEN {
+            continue;
+        }
+        let crc = data.get(body..total)?;
+        if crc == digest.clone().finalize().to_le_bytes() {
+            return Some(total);
+        }
+    }
+    None
+}

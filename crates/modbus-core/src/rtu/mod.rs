@@ -1,0 +1,14 @@
+//! Modbus RTU: the serial-line ADU with CRC-16, frame length prediction, t1.5/t3.5 timing and
+//! a streaming deframer (MB-SL 2.5.1).
+
+mod crc;
+mod deframer;
+mod frame;
+mod length;
+mod timing;
+
+pub use crc::crc16;
+pub use deframer::{DeframerStats, DiscardReason, RtuDeframer, RtuEvent};
+pub use frame::{encode_frame, seal, RtuFrame};
+pub use length::{expected_len, Direction, ExpectedLength};
+pub use timing::{DataBits, Parity, SerialConfig, StopBits};

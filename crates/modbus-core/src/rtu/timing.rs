@@ -1,0 +1,156 @@
+//! Serial line settings and the RTU silent intervals t1.5 and t3.5 (MB-SL 2.5.1.1).
+
+use core::num::NonZeroU32;
+use core::time::Duration;
+
+/// Parity bit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Parity {
+    /// No parity bit (MB-SL requires two stop bits then; devices often use one).
+    None,
+    /// Even parity, the MB-SL default.
+    #[default]
+    Even,
+    /// Odd parity.
+    Odd,
+}
+
+/// Stop bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum StopBits {
+    /// One stop bit.
+    #[default]
+    One,
+    /// Two stop bits.
+    Two,
+}
+
+/// Data bits per character: 8 in RTU mode, 7 in ASCII mode (MB-SL 2.5.1, 2.5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum DataBits {
+    /// Seven (ASCII mode).
+    Seven,
+    /// Eight (RTU mode).
+    #[default]
+    Eight,
+}
+
+/// Serial line settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct SerialConfig {
+    /// Bits per second.
+    pub baud_rate: NonZeroU32,
+    /// Data bits.
+    pub data_bits: DataBits,
+    /// Parity.
+    pub parity: Parity,
+    /// Stop bits.
+    pub stop_bits: StopBits,
+}
+
+/// Above this rate MB-SL 2.5.1.1 fixes t1.5 and t3.5 instead of scaling them.
+const FIXED_TIMING_ABOVE_BAUD: u32 = 19_200;
+const FIXED_T1_5: Duration = Duration::from_micros(750);
+const FIXED_T3_5: Duration = Duration::from_micros(1_750);
+
+impl SerialConfig {
+    /// `baud` 8-E-1, the MB-SL default character format.
+    pub const fn rtu(baud_rate: NonZeroU32) -> Self {
+        Self { baud_rate, data_bits: DataBits::Eight, parity: Parity::Even, stop_bits: StopBits::One }
+    }
+
+    /// Bits on the wire per character: start, data, parity, stop.
+    pub fn bits_per_character(&self) -> u32 {
+        let data = match self.data_bits {
+            DataBits::Seven => 7,
+            DataBits::Eight => 8,
+        };
+        let parity = u32::from(self.parity != Parity::None);
+        let stop = match self.stop_bits {
+            StopBits::One => 1,
+            StopBits::Two => 2,
+        };
+        1 + data + parity + stop
+    }
+
+    /// Time one character takes on the wire, rounded up to the nanosecond.
+    pub fn character_time(&self) -> Duration {
+        self.characters(1, 1)
+    }
+
+    /// The time `bytes` characters take on the wire.
+    pub fn transmission_time(&self, bytes: usize) -> Duration {
+        self.characters(u64::try_from(bytes).unwrap_or(u64::MAX), 1)
+    }
+
+    /// Maximum silence between two characters of one frame: 1.5 character times, or 750 us
+    /// above 19200 baud.
+    pub fn t1_5(&self) -> Duration {
+        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD { FIXED_T1_5 } else { self.characters(3, 2) }
+    }
+
+    /// Minimum silence between frames: 3.5 character times, or 1.75 ms above 19200 baud.
+    pub fn t3_5(&self) -> Duration {
+        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD { FIXED_T3_5 } else { self.characters(7, 2) }
+    }
+
+    /// `num / den` character times, rounded up to the nanosecond.
+    fn characters(&self, num: u64, den: u64) -> Duration {
+        let bits = u128::from(self.bits_per_character()) * u128::from(num);
+        let denominator = u128::from(self.baud_rate.get()) * u128::from(den);
+        let nanos = (bits * 1_000_000_000).div_ceil(denominator);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn baud(b: u32) -> NonZeroU32 {
+        NonZeroU32::new(b).unwrap()
+    }
+
+    #[test]
+    fn t3_5_at_9600_8e1_is_3_65_ms() {
+        // 11 bits per character at 9600 baud: 1145.8 us per character, 4010.4 us for 3.5.
+        let config = SerialConfig::rtu(baud(9600));
+        assert_eq!(config.bits_per_character(), 11);
+        assert_eq!(config.t3_5(), Duration::from_nanos(4_010_417));
+        assert_eq!(config.t1_5(), Duration::from_nanos(1_718_750));
+    }
+
+    #[test]
+    fn timing_is_fixed_above_19200() {
+        let fast = SerialConfig::rtu(baud(38_400));
+        assert_eq!(fast.t3_5(), Duration::from_micros(1_750));
+        assert_eq!(fast.t1_5(), Duration::from_micros(750));
+        // At exactly 19200 the formula still applies: 11 * 3.5 / 19200 s = 2005.2 us.
+        assert_eq!(SerialConfig::rtu(baud(19_200)).t3_5(), Duration::from_nanos(2_005_209));
+    }
+
+    #[test]
+    fn character_format_counts_every_bit() {
+        let mut c = SerialConfig::rtu(baud(9600));
+        c.parity = Parity::None;
+        c.stop_bits = StopBits::Two;
+        assert_eq!(c.bits_per_character(), 11);
+        c.stop_bits = StopBits::One;
+        assert_eq!(c.bits_per_character(), 10);
+        c.data_bits = DataBits::Seven;
+        c.parity = Parity::Odd;
+        assert_eq!(c.bits_per_character(), 10);
+        assert_eq!(SerialConfig::rtu(baud(1)).t3_5(), Duration::from_millis(38_500));
+    }
+}
