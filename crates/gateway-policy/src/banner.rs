@@ -138,9 +138,9 @@ mod tests {
     #[test]
     fn mgate_limit_is_counted_in_characters() {
         // 240 three-byte characters: 720 bytes, still within the MGate limit.
-        let text: std::string::String = core::iter::repeat_n('\u{6f22}', 240).collect();
+        let text: alloc::string::String = core::iter::repeat_n('\u{6f22}', 240).collect();
         assert!(LoginBanner::new(&text, &BannerLimits::MGATE).is_ok());
-        let text: std::string::String = core::iter::repeat_n('a', 241).collect();
+        let text: alloc::string::String = core::iter::repeat_n('a', 241).collect();
         assert_eq!(
             LoginBanner::new(&text, &BannerLimits::MGATE),
             Err(BannerError::TooManyChars { len: 241, max: 240 })
