@@ -184,9 +184,15 @@ mod tests {
     #[test]
     fn rfc_5424_examples() {
         // RFC 5424 section 6.5 example 1: <34> is auth (4), critical (2).
-        assert_eq!(Pri::parse(b"<34>1 2003-10-11T22:14:15.003Z"), Ok((Pri::new(Facility::Auth, Severity::Critical), 4)));
+        assert_eq!(
+            Pri::parse(b"<34>1 2003-10-11T22:14:15.003Z"),
+            Ok((Pri::new(Facility::Auth, Severity::Critical), 4))
+        );
         // Example 2: <165> is local4 (20), notice (5).
-        assert_eq!(Pri::parse(b"<165>1").unwrap().0, Pri::new(Facility::Local4, Severity::Notice));
+        assert_eq!(
+            Pri::parse(b"<165>1").unwrap().0,
+            Pri::new(Facility::Local4, Severity::Notice)
+        );
     }
 
     #[test]
@@ -194,7 +200,10 @@ mod tests {
         assert_eq!(Pri::parse(b"<192>"), Err(PriError::OutOfRange(192)));
         assert_eq!(Pri::parse(b"<999>"), Err(PriError::OutOfRange(999)));
         assert_eq!(Pri::parse(b"<01>"), Err(PriError::LeadingZero));
-        assert_eq!(Pri::parse(b"<0>"), Ok((Pri::new(Facility::Kern, Severity::Emergency), 3)));
+        assert_eq!(
+            Pri::parse(b"<0>"),
+            Ok((Pri::new(Facility::Kern, Severity::Emergency), 3))
+        );
         for bad in [&b""[..], b"<", b"<>", b"<1234>", b"<12", b"12>", b"<1a>"] {
             assert_eq!(Pri::parse(bad), Err(PriError::Syntax), "{bad:?}");
         }

@@ -38,9 +38,15 @@ impl Validity {
     /// [`ValidityError::Inverted`] when `not_after < not_before`.
     pub fn new(not_before: UnixTime, not_after: UnixTime) -> Result<Self, ValidityError> {
         if not_after < not_before {
-            return Err(ValidityError::Inverted { not_before: not_before.0, not_after: not_after.0 });
+            return Err(ValidityError::Inverted {
+                not_before: not_before.0,
+                not_after: not_after.0,
+            });
         }
-        Ok(Self { not_before, not_after })
+        Ok(Self {
+            not_before,
+            not_after,
+        })
     }
 
     /// notBefore.
@@ -77,11 +83,17 @@ impl Validity {
         if !clock_trusted {
             CertStatus::Indeterminate
         } else if now < self.not_before {
-            CertStatus::NotYetValid { starts_in_secs: self.not_before.0 - now.0 }
+            CertStatus::NotYetValid {
+                starts_in_secs: self.not_before.0 - now.0,
+            }
         } else if now > self.not_after {
-            CertStatus::Expired { since_secs: now.0 - self.not_after.0 }
+            CertStatus::Expired {
+                since_secs: now.0 - self.not_after.0,
+            }
         } else if now >= self.renew_at(window) {
-            CertStatus::ExpiringSoon { expires_in_secs: self.not_after.0 - now.0 }
+            CertStatus::ExpiringSoon {
+                expires_in_secs: self.not_after.0 - now.0,
+            }
         } else {
             CertStatus::Valid
         }
@@ -153,22 +165,37 @@ mod tests {
     fn boundaries_are_inclusive() {
         let v = Validity::new(UnixTime(1000), UnixTime(1000 + 365 * DAY)).unwrap();
         let w = ExpiryWindow::THREE_MONTHS;
-        assert_eq!(v.status(UnixTime(999), true, &w), CertStatus::NotYetValid { starts_in_secs: 1 });
+        assert_eq!(
+            v.status(UnixTime(999), true, &w),
+            CertStatus::NotYetValid { starts_in_secs: 1 }
+        );
         assert_eq!(v.status(UnixTime(1000), true, &w), CertStatus::Valid);
         let end = 1000 + 365 * DAY;
-        assert_eq!(v.status(UnixTime(end), true, &w), CertStatus::ExpiringSoon { expires_in_secs: 0 });
-        assert_eq!(v.status(UnixTime(end + 1), true, &w), CertStatus::Expired { since_secs: 1 });
+        assert_eq!(
+            v.status(UnixTime(end), true, &w),
+            CertStatus::ExpiringSoon { expires_in_secs: 0 }
+        );
+        assert_eq!(
+            v.status(UnixTime(end + 1), true, &w),
+            CertStatus::Expired { since_secs: 1 }
+        );
         let opens = end - 90 * DAY;
         assert_eq!(v.renew_at(&w), UnixTime(opens));
         assert_eq!(v.status(UnixTime(opens - 1), true, &w), CertStatus::Valid);
-        assert!(matches!(v.status(UnixTime(opens), true, &w), CertStatus::ExpiringSoon { .. }));
+        assert!(matches!(
+            v.status(UnixTime(opens), true, &w),
+            CertStatus::ExpiringSoon { .. }
+        ));
     }
 
     #[test]
     fn lifetime_fraction_scales_with_the_certificate() {
         let v = Validity::new(UnixTime(0), UnixTime(90 * DAY)).unwrap();
         // A third of 90 days, rounded down to the second: 29.7 days.
-        assert_eq!(v.renew_at(&ExpiryWindow::CERTBOT), UnixTime(90 * DAY - 90 * DAY * 33 / 100));
+        assert_eq!(
+            v.renew_at(&ExpiryWindow::CERTBOT),
+            UnixTime(90 * DAY - 90 * DAY * 33 / 100)
+        );
         // Lifetimes near u64::MAX do not overflow.
         let v = Validity::new(UnixTime(0), UnixTime(u64::MAX)).unwrap();
         assert!(v.renew_at(&ExpiryWindow::LifetimeFraction { percent: 100 }) <= UnixTime(1));
@@ -177,10 +204,16 @@ mod tests {
     #[test]
     fn untrusted_clock_and_inverted_periods() {
         let v = Validity::new(UnixTime(0), UnixTime(DAY)).unwrap();
-        assert_eq!(v.status(UnixTime(5 * DAY), false, &ExpiryWindow::default()), CertStatus::Indeterminate);
+        assert_eq!(
+            v.status(UnixTime(5 * DAY), false, &ExpiryWindow::default()),
+            CertStatus::Indeterminate
+        );
         assert_eq!(
             Validity::new(UnixTime(2), UnixTime(1)),
-            Err(ValidityError::Inverted { not_before: 2, not_after: 1 })
+            Err(ValidityError::Inverted {
+                not_before: 2,
+                not_after: 1
+            })
         );
     }
 }

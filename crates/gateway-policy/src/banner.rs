@@ -30,9 +30,15 @@ pub struct BannerLimits {
 impl BannerLimits {
     /// The MGate "Login message" field: "maximum 240 character". Bytes are capped at four per
     /// character, the most UTF-8 needs.
-    pub const MGATE: Self = Self { max_chars: 240, max_bytes: 960 };
+    pub const MGATE: Self = Self {
+        max_chars: 240,
+        max_bytes: 960,
+    };
     /// Room for the AIG-302 default text and a site-specific paragraph.
-    pub const AIG_302: Self = Self { max_chars: 1024, max_bytes: 4096 };
+    pub const AIG_302: Self = Self {
+        max_chars: 1024,
+        max_bytes: 4096,
+    };
 }
 
 impl Default for BannerLimits {
@@ -62,7 +68,10 @@ impl<'a> LoginBanner<'a> {
             return Err(BannerError::Empty);
         }
         if text.len() > limits.max_bytes {
-            return Err(BannerError::TooManyBytes { len: text.len(), max: limits.max_bytes });
+            return Err(BannerError::TooManyBytes {
+                len: text.len(),
+                max: limits.max_bytes,
+            });
         }
         let mut chars = 0usize;
         let mut iter = text.char_indices().peekable();
@@ -78,7 +87,10 @@ impl<'a> LoginBanner<'a> {
             }
         }
         if chars > limits.max_chars {
-            return Err(BannerError::TooManyChars { len: chars, max: limits.max_chars });
+            return Err(BannerError::TooManyChars {
+                len: chars,
+                max: limits.max_chars,
+            });
         }
         Ok(Self { text })
     }
@@ -149,7 +161,10 @@ mod tests {
 
     #[test]
     fn byte_limit_is_checked() {
-        let limits = BannerLimits { max_chars: 100, max_bytes: 10 };
+        let limits = BannerLimits {
+            max_chars: 100,
+            max_bytes: 10,
+        };
         assert_eq!(
             LoginBanner::new("\u{6f22}\u{6f22}\u{6f22}\u{6f22}", &limits),
             Err(BannerError::TooManyBytes { len: 12, max: 10 })

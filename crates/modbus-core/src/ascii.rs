@@ -13,7 +13,10 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Longitudinal redundancy check: the two's complement of the 8-bit sum (MB-SL 6.2.1).
 pub fn lrc(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |sum, b| sum.wrapping_add(*b)).wrapping_neg()
+    bytes
+        .iter()
+        .fold(0u8, |sum, b| sum.wrapping_add(*b))
+        .wrapping_neg()
 }
 
 /// Writes `:`, the address, PDU and LRC as upper-case hex, and CR LF; returns the length.
@@ -22,7 +25,11 @@ pub fn lrc(bytes: &[u8]) -> u8 {
 ///
 /// [`EncodeError::BufferTooSmall`] with the size needed.
 pub fn encode_frame(address: UnitId, pdu: &[u8], out: &mut [u8]) -> Result<usize, EncodeError> {
-    let required = pdu.len().saturating_add(2).saturating_mul(2).saturating_add(3);
+    let required = pdu
+        .len()
+        .saturating_add(2)
+        .saturating_mul(2)
+        .saturating_add(3);
     if out.len() < required {
         return Err(EncodeError::BufferTooSmall { required });
     }
@@ -30,7 +37,10 @@ pub fn encode_frame(address: UnitId, pdu: &[u8], out: &mut [u8]) -> Result<usize
     let mut chars = out.iter_mut();
     let mut put = |c: u8| chars.next().map(|slot| *slot = c);
     put(START);
-    for byte in core::iter::once(&address.0).chain(pdu).chain(core::iter::once(&check)) {
+    for byte in core::iter::once(&address.0)
+        .chain(pdu)
+        .chain(core::iter::once(&check))
+    {
         put(hex_digit(byte >> 4));
         put(hex_digit(byte & 0x0F));
     }
@@ -60,7 +70,10 @@ pub fn decode_frame(frame: &[u8], out: &mut [u8]) -> Result<(UnitId, usize), Dec
     let mut address = 0u8;
     let pairs = body.len() / 2;
     if pairs < 3 {
-        return Err(DecodeError::Truncated { expected: 3, actual: len16(pairs) });
+        return Err(DecodeError::Truncated {
+            expected: 3,
+            actual: len16(pairs),
+        });
     }
     for (index, pair) in body.chunks_exact(2).enumerate() {
         let at = index.saturating_mul(2).saturating_add(1);
@@ -74,13 +87,17 @@ pub fn decode_frame(frame: &[u8], out: &mut [u8]) -> Result<(UnitId, usize), Dec
             address = byte;
         } else if index + 1 < pairs {
             let capacity = len16(out.len());
-            let slot = out
-                .get_mut(written)
-                .ok_or(DecodeError::TrailingBytes { expected: capacity, actual: len16(pairs) })?;
+            let slot = out.get_mut(written).ok_or(DecodeError::TrailingBytes {
+                expected: capacity,
+                actual: len16(pairs),
+            })?;
             *slot = byte;
             written = written.saturating_add(1);
         } else if sum != 0 {
-            return Err(DecodeError::Lrc { received: byte, computed: byte.wrapping_sub(sum) });
+            return Err(DecodeError::Lrc {
+                received: byte,
+                computed: byte.wrapping_sub(sum),
+            });
         }
     }
     Ok((UnitId(address), written))
@@ -168,7 +185,8 @@ impl AsciiDeframer {
                 }
                 None => self.overflowed = true,
             }
-            let ended = byte == self.delimiter && self.len >= 2
+            let ended = byte == self.delimiter
+                && self.len >= 2
                 && self.line.get(self.len.saturating_sub(2)) == Some(&CR);
             if ended {
                 self.in_frame = false;
@@ -203,6 +221,9 @@ impl AsciiDeframer {
             }
             _ => decode_frame(line, &mut self.pdu)?,
         };
-        Ok(AsciiFrame { address, pdu: self.pdu.get(..len).unwrap_or_default() })
+        Ok(AsciiFrame {
+            address,
+            pdu: self.pdu.get(..len).unwrap_or_default(),
+        })
     }
 }

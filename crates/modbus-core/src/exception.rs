@@ -92,7 +92,11 @@ mod tests {
             let code = ExceptionCode::from(value);
             assert_eq!(u8::from(code), value);
             let named = matches!(value, 0x01..=0x06 | 0x08 | 0x0A | 0x0B);
-            assert_eq!(!matches!(code, ExceptionCode::Unknown(_)), named, "{value:#04x}");
+            assert_eq!(
+                !matches!(code, ExceptionCode::Unknown(_)),
+                named,
+                "{value:#04x}"
+            );
         }
     }
 }

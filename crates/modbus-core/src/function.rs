@@ -107,7 +107,9 @@ mod tests {
 
     #[test]
     fn user_defined_ranges_are_exactly_the_specs() {
-        let user: usize = (0..=u8::MAX).filter(|v| FunctionCode::from(*v).is_user_defined()).count();
+        let user: usize = (0..=u8::MAX)
+            .filter(|v| FunctionCode::from(*v).is_user_defined())
+            .count();
         assert_eq!(user, 8 + 11);
         assert_eq!(FunctionCode::from(0x41), FunctionCode::UserDefined(0x41));
         assert_eq!(FunctionCode::from(0x49), FunctionCode::Reserved(0x49));

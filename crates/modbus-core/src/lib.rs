@@ -5,7 +5,12 @@
 // Tests may panic on a broken expectation: that is how a test fails.
 #![cfg_attr(
     test,
-    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::panic
+    )
 )]
 
 #[cfg(feature = "alloc")]
@@ -18,6 +23,8 @@ pub mod constants;
 mod error;
 mod exception;
 mod function;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod pdu;
 pub mod rtu;
 pub mod tcp;

@@ -58,7 +58,10 @@ impl MbapHeader {
                 length: u16::from_be_bytes([l0, l1]),
                 unit_id: UnitId(unit),
             }),
-            None => Err(DecodeError::Truncated { expected: len16(MBAP_LEN), actual: len16(bytes.len()) }),
+            None => Err(DecodeError::Truncated {
+                expected: len16(MBAP_LEN),
+                actual: len16(bytes.len()),
+            }),
         }
     }
 
@@ -95,10 +98,16 @@ impl<'a> TcpFrame<'a> {
         let header = MbapHeader::decode(adu)?;
         let expected = header.adu_len();
         if adu.len() < expected {
-            return Err(DecodeError::Truncated { expected: len16(expected), actual: len16(adu.len()) });
+            return Err(DecodeError::Truncated {
+                expected: len16(expected),
+                actual: len16(adu.len()),
+            });
         }
         if adu.len() > expected {
-            return Err(DecodeError::TrailingBytes { expected: len16(expected), actual: len16(adu.len()) });
+            return Err(DecodeError::TrailingBytes {
+                expected: len16(expected),
+                actual: len16(adu.len()),
+            });
         }
         Ok(Self { header, adu })
     }
@@ -138,7 +147,9 @@ pub fn parse_frame(stream: &[u8]) -> Result<Option<TcpFrame<'_>>, DecodeError> {
         Err(DecodeError::Truncated { .. }) => return Ok(None),
         Err(err) => return Err(err),
     };
-    Ok(stream.get(..header.adu_len()).map(|adu| TcpFrame { header, adu }))
+    Ok(stream
+        .get(..header.adu_len())
+        .map(|adu| TcpFrame { header, adu }))
 }
 
 /// Writes a TCP ADU around a PDU that `encode_pdu` writes in place, and returns its length.
@@ -161,12 +172,15 @@ pub fn encode_frame(
     out: &mut [u8],
     encode_pdu: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
 ) -> Result<usize, EncodeError> {
-    let (header, pdu) =
-        out.split_at_mut_checked(MBAP_LEN).ok_or(EncodeError::BufferTooSmall { required: MBAP_LEN + 1 })?;
+    let (header, pdu) = out
+        .split_at_mut_checked(MBAP_LEN)
+        .ok_or(EncodeError::BufferTooSmall {
+            required: MBAP_LEN + 1,
+        })?;
     let pdu_len = encode_pdu(pdu).map_err(|err| match err {
-        EncodeError::BufferTooSmall { required } => {
-            EncodeError::BufferTooSmall { required: required.saturating_add(MBAP_LEN) }
-        }
+        EncodeError::BufferTooSmall { required } => EncodeError::BufferTooSmall {
+            required: required.saturating_add(MBAP_LEN),
+        },
         other => other,
     })?;
     let length = u16::try_from(pdu_len.saturating_add(1)).unwrap_or(u16::MAX);
@@ -174,7 +188,13 @@ pub fn encode_frame(
         return Err(EncodeError::Frame(DecodeError::MbapLength(length)));
     }
     header.copy_from_slice(
-        &MbapHeader { transaction_id, protocol_id: MODBUS_PROTOCOL_ID, length, unit_id }.to_bytes(),
+        &MbapHeader {
+            transaction_id,
+            protocol_id: MODBUS_PROTOCOL_ID,
+            length,
+            unit_id,
+        }
+        .to_bytes(),
     );
     Ok(pdu_len.saturating_add(MBAP_LEN))
 }
@@ -202,7 +222,12 @@ impl Default for TcpDeframer {
 impl TcpDeframer {
     /// An empty deframer.
     pub const fn new() -> Self {
-        Self { buf: [0; MAX_TCP_ADU_LEN], len: 0, yielded: 0, error: None }
+        Self {
+            buf: [0; MAX_TCP_ADU_LEN],
+            len: 0,
+            yielded: 0,
+            error: None,
+        }
     }
 
     /// Takes bytes read from the connection and returns how many were accepted; poll the
@@ -249,7 +274,8 @@ impl TcpDeframer {
 
     fn drop_yielded(&mut self) {
         if self.yielded > 0 {
-            self.buf.copy_within(self.yielded.min(self.len)..self.len, 0);
+            self.buf
+                .copy_within(self.yielded.min(self.len)..self.len, 0);
             self.len = self.len.saturating_sub(self.yielded);
             self.yielded = 0;
         }

@@ -7,7 +7,7 @@
 
 use crate::constants::{MBAP_LEN, MIN_RTU_ADU_LEN};
 use crate::error::{DecodeError, EncodeError};
-use crate::rtu::{seal, RtuFrame};
+use crate::rtu::{RtuFrame, seal};
 use crate::tcp::{MbapHeader, TcpFrame};
 
 /// Translates the Modbus TCP ADU `tcp_adu` into an RTU ADU in `out`.
@@ -56,7 +56,11 @@ pub fn tcp_to_rtu(tcp_adu: &[u8], out: &mut [u8]) -> Result<(MbapHeader, usize),
 ///
 /// [`EncodeError::Frame`] for a bad length or CRC; [`EncodeError::BufferTooSmall`].
 #[inline]
-pub fn rtu_to_tcp(rtu_adu: &[u8], request: &MbapHeader, out: &mut [u8]) -> Result<usize, EncodeError> {
+pub fn rtu_to_tcp(
+    rtu_adu: &[u8],
+    request: &MbapHeader,
+    out: &mut [u8],
+) -> Result<usize, EncodeError> {
     let frame = RtuFrame::new_checked(rtu_adu)?;
     let pdu = frame.pdu();
     let total = pdu.len().saturating_add(MBAP_LEN);
@@ -65,8 +69,11 @@ pub fn rtu_to_tcp(rtu_adu: &[u8], request: &MbapHeader, out: &mut [u8]) -> Resul
         .and_then(|dst| dst.split_at_mut_checked(MBAP_LEN))
         .ok_or(EncodeError::BufferTooSmall { required: total })?;
     // 1..=253 PDU bytes: checked by RtuFrame (4..=256 bytes with address and CRC).
-    let length = u16::try_from(pdu.len().saturating_add(1))
-        .map_err(|_| DecodeError::TrailingBytes { expected: 256, actual: u16::MAX })?;
+    let length =
+        u16::try_from(pdu.len().saturating_add(1)).map_err(|_| DecodeError::TrailingBytes {
+            expected: 256,
+            actual: u16::MAX,
+        })?;
     header.copy_from_slice(&MbapHeader { length, ..*request }.to_bytes());
     body.copy_from_slice(pdu);
     debug_assert!(rtu_adu.len() >= MIN_RTU_ADU_LEN);

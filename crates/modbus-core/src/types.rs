@@ -88,25 +88,41 @@ mod tests {
     fn unit_id_classes_cover_every_byte_once() {
         for b in 0..=u8::MAX {
             let unit = UnitId(b);
-            let classes = [unit.is_broadcast(), unit.is_individual(), unit.is_reserved()];
+            let classes = [
+                unit.is_broadcast(),
+                unit.is_individual(),
+                unit.is_reserved(),
+            ];
             assert_eq!(classes.iter().filter(|c| **c).count(), 1, "{b}");
         }
     }
 
     #[test]
     fn address_range_limits() {
-        assert_eq!(AddressRange::new_checked(0xFFFF, 1, 125).unwrap().last(), 0xFFFF);
+        assert_eq!(
+            AddressRange::new_checked(0xFFFF, 1, 125).unwrap().last(),
+            0xFFFF
+        );
         assert_eq!(
             AddressRange::new_checked(0xFFFF, 2, 125),
-            Err(InvalidPdu::AddressOverflow { start: 0xFFFF, quantity: 2 })
+            Err(InvalidPdu::AddressOverflow {
+                start: 0xFFFF,
+                quantity: 2
+            })
         );
         assert_eq!(
             AddressRange::new_checked(0, 0, 125),
-            Err(InvalidPdu::Quantity { quantity: 0, max: 125 })
+            Err(InvalidPdu::Quantity {
+                quantity: 0,
+                max: 125
+            })
         );
         assert_eq!(
             AddressRange::new_checked(0, 126, 125),
-            Err(InvalidPdu::Quantity { quantity: 126, max: 125 })
+            Err(InvalidPdu::Quantity {
+                quantity: 126,
+                max: 125
+            })
         );
     }
 }

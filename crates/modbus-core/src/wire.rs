@@ -13,7 +13,10 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(input: &'a [u8]) -> Self {
-        Self { rest: input, total: input.len() }
+        Self {
+            rest: input,
+            total: input.len(),
+        }
     }
 
     fn truncated(&self, wanted: usize) -> DecodeError {
@@ -31,13 +34,19 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        let (bytes, rest) = self.rest.split_first_chunk::<2>().ok_or_else(|| self.truncated(2))?;
+        let (bytes, rest) = self
+            .rest
+            .split_first_chunk::<2>()
+            .ok_or_else(|| self.truncated(2))?;
         self.rest = rest;
         Ok(u16::from_be_bytes(*bytes))
     }
 
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
-        let (taken, rest) = self.rest.split_at_checked(len).ok_or_else(|| self.truncated(len))?;
+        let (taken, rest) = self
+            .rest
+            .split_at_checked(len)
+            .ok_or_else(|| self.truncated(len))?;
         self.rest = rest;
         Ok(taken)
     }

@@ -10,7 +10,11 @@
 
 // A std application: the no_std import lints are for the library crates. Slices here are
 // bounded by lengths that `read()` and this family's encoders return.
-#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::indexing_slicing)]
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::indexing_slicing
+)]
 
 mod slave;
 
@@ -76,7 +80,8 @@ fn parse_options() -> Result<Options, String> {
 }
 
 fn parse_addr(name: &str, text: &str) -> Result<SocketAddr, String> {
-    text.parse().map_err(|_| format!("{name}: {text:?} is not an ADDRESS:PORT"))
+    text.parse()
+        .map_err(|_| format!("{name}: {text:?} is not an ADDRESS:PORT"))
 }
 
 fn main() {
@@ -99,10 +104,21 @@ fn main() {
         }
     }
     println!("reference-gateway: embedded default configuration (no configuration file given)");
-    println!("  Modbus TCP on {}, priority traffic on {}", options.listen, options.priority_listen);
-    println!("  units 1-10 -> simulated RTU line, {BAUD} baud 8N1; devices answer at units 1 and 2");
-    println!("  units 3-10: no device (exception 0x0B after {:?}); other units: no route (0x0A)", options.response_timeout);
-    println!("  try: python3 -m pip install pymodbus && python3 -c \"from pymodbus.client import ModbusTcpClient as C; c=C('127.0.0.1', port={}); c.connect(); print(c.read_holding_registers(0, count=10, device_id=1).registers)\"", options.listen.port());
+    println!(
+        "  Modbus TCP on {}, priority traffic on {}",
+        options.listen, options.priority_listen
+    );
+    println!(
+        "  units 1-10 -> simulated RTU line, {BAUD} baud 8N1; devices answer at units 1 and 2"
+    );
+    println!(
+        "  units 3-10: no device (exception 0x0B after {:?}); other units: no route (0x0A)",
+        options.response_timeout
+    );
+    println!(
+        "  try: python3 -m pip install pymodbus && python3 -c \"from pymodbus.client import ModbusTcpClient as C; c=C('127.0.0.1', port={}); c.connect(); print(c.read_holding_registers(0, count=10, device_id=1).registers)\"",
+        options.listen.port()
+    );
     let mut handles = Vec::new();
     for (listener, priority) in listeners {
         let line = Arc::clone(&line);
@@ -172,7 +188,10 @@ impl SimulatedLine {
         serial.parity = modbus_core::rtu::Parity::None;
         Self {
             serial,
-            slaves: SIMULATED_UNITS.iter().map(|u| (*u, SimulatedSlave::new())).collect(),
+            slaves: SIMULATED_UNITS
+                .iter()
+                .map(|u| (*u, SimulatedSlave::new()))
+                .collect(),
             response_timeout,
             origin: StdInstant::now(),
         }
@@ -188,7 +207,12 @@ impl SimulatedLine {
         let (header, len) = tcp_to_rtu(tcp_adu, &mut rtu).ok()?;
         let function = FunctionCode::from(tcp_adu.get(7).copied().unwrap_or(0));
         if !ROUTED_UNITS.contains(&header.unit_id.0) {
-            return exception_reply(&header, function, ExceptionCode::GatewayPathUnavailable, reply);
+            return exception_reply(
+                &header,
+                function,
+                ExceptionCode::GatewayPathUnavailable,
+                reply,
+            );
         }
         // Master -> line: the request takes its time on the wire and is deframed by the slaves.
         std::thread::sleep(self.serial.transmission_time(len));
@@ -240,7 +264,9 @@ impl SimulatedLine {
             Err(err) => {
                 let code = err.exception_code()?;
                 let function = FunctionCode::from(frame.function());
-                Response::exception(function, code).encode(&mut out[1..254]).ok()?
+                Response::exception(function, code)
+                    .encode(&mut out[1..254])
+                    .ok()?
             }
         };
         out[0] = address;

@@ -42,7 +42,9 @@ impl SimulatedSlave {
         let exception = |code| Response::exception(function, code);
         let illegal_address = Response::exception(function, ExceptionCode::IllegalDataAddress);
         let response = match request {
-            Request::ReadCoils(r) => bits(&self.coils, r).map_or(illegal_address, Response::ReadCoils),
+            Request::ReadCoils(r) => {
+                bits(&self.coils, r).map_or(illegal_address, Response::ReadCoils)
+            }
             Request::ReadDiscreteInputs(r) => {
                 bits(&self.discrete_inputs, r).map_or(illegal_address, Response::ReadDiscreteInputs)
             }
@@ -56,7 +58,10 @@ impl SimulatedSlave {
                 match self.coils.get_mut(usize::from(*address)) {
                     Some(slot) => {
                         *slot = *value;
-                        Response::WriteSingleCoil { address: *address, value: *value }
+                        Response::WriteSingleCoil {
+                            address: *address,
+                            value: *value,
+                        }
                     }
                     None => illegal_address,
                 }
@@ -65,13 +70,21 @@ impl SimulatedSlave {
                 match self.holding.get_mut(usize::from(*address)) {
                     Some(slot) => {
                         *slot = *value;
-                        Response::WriteSingleRegister { address: *address, value: *value }
+                        Response::WriteSingleRegister {
+                            address: *address,
+                            value: *value,
+                        }
                     }
                     None => illegal_address,
                 }
             }
             Request::WriteMultipleCoils { start, coils } => {
-                let range = AddressRange::new_checked(*start, u16::try_from(coils.len()).unwrap_or(u16::MAX), 1968).ok();
+                let range = AddressRange::new_checked(
+                    *start,
+                    u16::try_from(coils.len()).unwrap_or(u16::MAX),
+                    1968,
+                )
+                .ok();
                 match range.and_then(|r| self.coils.get_mut(block(&r)?).map(|dst| (r, dst))) {
                     Some((r, dst)) => {
                         dst.iter_mut().zip(coils.iter()).for_each(|(d, s)| *d = s);
@@ -81,7 +94,12 @@ impl SimulatedSlave {
                 }
             }
             Request::WriteMultipleRegisters { start, values } => {
-                let range = AddressRange::new_checked(*start, u16::try_from(values.len()).unwrap_or(u16::MAX), 123).ok();
+                let range = AddressRange::new_checked(
+                    *start,
+                    u16::try_from(values.len()).unwrap_or(u16::MAX),
+                    123,
+                )
+                .ok();
                 match range.and_then(|r| self.holding.get_mut(block(&r)?).map(|dst| (r, dst))) {
                     Some((r, dst)) => {
                         dst.iter_mut().zip(values.iter()).for_each(|(d, s)| *d = s);
@@ -90,22 +108,33 @@ impl SimulatedSlave {
                     None => illegal_address,
                 }
             }
-            Request::MaskWriteRegister { address, and_mask, or_mask } => {
-                match self.holding.get_mut(usize::from(*address)) {
-                    Some(slot) => {
-                        *slot = (*slot & and_mask) | (or_mask & !and_mask);
-                        Response::MaskWriteRegister {
-                            address: *address,
-                            and_mask: *and_mask,
-                            or_mask: *or_mask,
-                        }
+            Request::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => match self.holding.get_mut(usize::from(*address)) {
+                Some(slot) => {
+                    *slot = (*slot & and_mask) | (or_mask & !and_mask);
+                    Response::MaskWriteRegister {
+                        address: *address,
+                        and_mask: *and_mask,
+                        or_mask: *or_mask,
                     }
-                    None => illegal_address,
                 }
-            }
-            Request::ReadWriteMultipleRegisters { read, write_start, values } => {
+                None => illegal_address,
+            },
+            Request::ReadWriteMultipleRegisters {
+                read,
+                write_start,
+                values,
+            } => {
                 // MB-AP 6.17: the write is performed before the read.
-                let write = AddressRange::new_checked(*write_start, u16::try_from(values.len()).unwrap_or(u16::MAX), 121).ok();
+                let write = AddressRange::new_checked(
+                    *write_start,
+                    u16::try_from(values.len()).unwrap_or(u16::MAX),
+                    121,
+                )
+                .ok();
                 match write.and_then(|w| self.holding.get_mut(block(&w)?)) {
                     Some(dst) => {
                         dst.iter_mut().zip(values.iter()).for_each(|(d, s)| *d = s);
@@ -146,9 +175,18 @@ impl SimulatedSlave {
             Request::ReportServerId => Response::ReportServerId(b"\x01\xFFreference-gateway sim"),
             Request::ReadDeviceIdentification { code, .. } => {
                 const OBJECTS: [DeviceObject<'static>; 3] = [
-                    DeviceObject { id: 0x00, value: b"Gateway crate family" },
-                    DeviceObject { id: 0x01, value: b"SIM-RTU" },
-                    DeviceObject { id: 0x02, value: b"0.1.0" },
+                    DeviceObject {
+                        id: 0x00,
+                        value: b"Gateway crate family",
+                    },
+                    DeviceObject {
+                        id: 0x01,
+                        value: b"SIM-RTU",
+                    },
+                    DeviceObject {
+                        id: 0x02,
+                        value: b"0.1.0",
+                    },
                 ];
                 match code {
                     ReadDeviceIdCode::Basic => {

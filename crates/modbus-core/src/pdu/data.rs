@@ -38,7 +38,10 @@ pub struct Seq<'a, T> {
 
 enum SeqRepr<'a, T> {
     /// Wire bytes already checked to hold exactly `count` valid items.
-    Wire { bytes: &'a [u8], count: usize },
+    Wire {
+        bytes: &'a [u8],
+        count: usize,
+    },
     Native(&'a [T]),
 }
 
@@ -48,7 +51,9 @@ pub type Registers<'a> = Seq<'a, u16>;
 impl<'a, T: WireItem<'a>> Seq<'a, T> {
     /// A sequence over native values, for encoding.
     pub const fn from_slice(items: &'a [T]) -> Self {
-        Self { repr: SeqRepr::Native(items) }
+        Self {
+            repr: SeqRepr::Native(items),
+        }
     }
 
     /// Checks that `bytes` holds whole, valid items and nothing else.
@@ -59,7 +64,9 @@ impl<'a, T: WireItem<'a>> Seq<'a, T> {
             T::read(&mut reader)?;
             count = count.saturating_add(1);
         }
-        Ok(Self { repr: SeqRepr::Wire { bytes, count } })
+        Ok(Self {
+            repr: SeqRepr::Wire { bytes, count },
+        })
     }
 
     /// Number of items.
@@ -94,9 +101,9 @@ impl<'a, T: WireItem<'a>> Seq<'a, T> {
     pub fn wire_len(&self) -> usize {
         match self.repr {
             SeqRepr::Wire { bytes, .. } => bytes.len(),
-            SeqRepr::Native(items) => {
-                items.iter().fold(0usize, |sum, item| sum.saturating_add(item.wire_len()))
-            }
+            SeqRepr::Native(items) => items
+                .iter()
+                .fold(0usize, |sum, item| sum.saturating_add(item.wire_len())),
         }
     }
 
@@ -226,19 +233,26 @@ pub struct Coils<'a> {
 #[derive(Clone, Copy)]
 enum CoilsRepr<'a> {
     /// `bytes.len() == count.div_ceil(8)`, checked on construction.
-    Wire { bytes: &'a [u8], count: usize },
+    Wire {
+        bytes: &'a [u8],
+        count: usize,
+    },
     Native(&'a [bool]),
 }
 
 impl<'a> Coils<'a> {
     /// Coil states as native booleans, for encoding.
     pub const fn from_slice(states: &'a [bool]) -> Self {
-        Self { repr: CoilsRepr::Native(states) }
+        Self {
+            repr: CoilsRepr::Native(states),
+        }
     }
 
     /// `count` packed states; `bytes` must be exactly `count.div_ceil(8)` long.
     pub(crate) fn from_wire(bytes: &'a [u8], count: usize) -> Option<Self> {
-        (bytes.len() == count.div_ceil(8)).then_some(Self { repr: CoilsRepr::Wire { bytes, count } })
+        (bytes.len() == count.div_ceil(8)).then_some(Self {
+            repr: CoilsRepr::Wire { bytes, count },
+        })
     }
 
     /// Number of states. A read response carries whole bytes, so its count is a multiple of
@@ -261,11 +275,13 @@ impl<'a> Coils<'a> {
             CoilsRepr::Wire { bytes, count } => {
                 let count = count.min(quantity);
                 let bytes = bytes.get(..count.div_ceil(8)).unwrap_or(bytes);
-                Self { repr: CoilsRepr::Wire { bytes, count } }
+                Self {
+                    repr: CoilsRepr::Wire { bytes, count },
+                }
             }
-            CoilsRepr::Native(states) => {
-                Self { repr: CoilsRepr::Native(states.get(..quantity).unwrap_or(states)) }
-            }
+            CoilsRepr::Native(states) => Self {
+                repr: CoilsRepr::Native(states.get(..quantity).unwrap_or(states)),
+            },
         }
     }
 
@@ -275,7 +291,9 @@ impl<'a> Coils<'a> {
             return None;
         }
         match self.repr {
-            CoilsRepr::Wire { bytes, .. } => bytes.get(index / 8).map(|b| b >> (index % 8) & 1 == 1),
+            CoilsRepr::Wire { bytes, .. } => {
+                bytes.get(index / 8).map(|b| b >> (index % 8) & 1 == 1)
+            }
             CoilsRepr::Native(states) => states.get(index).copied(),
         }
     }
@@ -394,7 +412,11 @@ impl<'a> WireItem<'a> for FileRecord<'a> {
         check_file_address(file_number, record_number)?;
         let length = reader.u16()?;
         let data = Registers::from_wire(reader.take(usize::from(length).saturating_mul(2))?)?;
-        Ok(Self { file_number, record_number, data })
+        Ok(Self {
+            file_number,
+            record_number,
+            data,
+        })
     }
     fn write(&self, writer: &mut Writer<'_>) -> Result<(), EncodeError> {
         writer.u8(FILE_REFERENCE_TYPE)?;
@@ -455,7 +477,10 @@ impl<'a> WireItem<'a> for DeviceObject<'a> {
     fn read(reader: &mut Reader<'a>) -> Result<Self, DecodeError> {
         let id = reader.u8()?;
         let len = reader.u8()?;
-        Ok(Self { id, value: reader.take(len.into())? })
+        Ok(Self {
+            id,
+            value: reader.take(len.into())?,
+        })
     }
     fn write(&self, writer: &mut Writer<'_>) -> Result<(), EncodeError> {
         writer.u8(self.id)?;
@@ -470,7 +495,9 @@ impl<'a> WireItem<'a> for DeviceObject<'a> {
     fn validate(&self) -> Result<(), InvalidPdu> {
         match u8::try_from(self.value.len()) {
             Ok(_) => Ok(()),
-            Err(_) => Err(InvalidPdu::ByteCountRange(crate::wire::len16(self.value.len()))),
+            Err(_) => Err(InvalidPdu::ByteCountRange(crate::wire::len16(
+                self.value.len(),
+            ))),
         }
     }
 }

@@ -86,7 +86,10 @@ impl Diagnostic<'_> {
             return Ok(());
         }
         if self.data.len() != 1 {
-            return Err(InvalidPdu::DiagnosticData { sub_function: sub, data: first });
+            return Err(InvalidPdu::DiagnosticData {
+                sub_function: sub,
+                data: first,
+            });
         }
         let allowed = !is_request
             || match self.sub_function {
@@ -98,7 +101,10 @@ impl Diagnostic<'_> {
         if allowed {
             Ok(())
         } else {
-            Err(InvalidPdu::DiagnosticData { sub_function: sub, data: first })
+            Err(InvalidPdu::DiagnosticData {
+                sub_function: sub,
+                data: first,
+            })
         }
     }
 }

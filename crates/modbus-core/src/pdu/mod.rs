@@ -19,7 +19,7 @@ pub use response::Response;
 
 use crate::constants::MAX_PDU_LEN;
 use crate::error::{DecodeError, EncodeError};
-use crate::wire::{len16, Writer};
+use crate::wire::{Writer, len16};
 
 fn check_pdu_len(pdu: &[u8]) -> Result<(), DecodeError> {
     if pdu.len() > MAX_PDU_LEN {

@@ -4,8 +4,8 @@ use crate::constants::*;
 use crate::error::{DecodeError, EncodeError, InvalidPdu};
 use crate::function::FunctionCode;
 use crate::pdu::{
-    check_pdu_len, finish_encode, Coils, Diagnostic, FileRecord, FileSubRequest,
-    ReadDeviceIdCode, Registers, Seq, SubFunction,
+    Coils, Diagnostic, FileRecord, FileSubRequest, ReadDeviceIdCode, Registers, Seq, SubFunction,
+    check_pdu_len, finish_encode,
 };
 use crate::types::AddressRange;
 use crate::wire::{Reader, Writer};
@@ -141,9 +141,10 @@ impl<'a> Request<'a> {
                 };
                 Self::WriteSingleCoil { address, value }
             }
-            FunctionCode::WriteSingleRegister => {
-                Self::WriteSingleRegister { address: r.u16()?, value: r.u16()? }
-            }
+            FunctionCode::WriteSingleRegister => Self::WriteSingleRegister {
+                address: r.u16()?,
+                value: r.u16()?,
+            },
             FunctionCode::ReadExceptionStatus => Self::ReadExceptionStatus,
             FunctionCode::Diagnostics => {
                 let sub_function = SubFunction::try_from(r.u16()?)?;
@@ -201,7 +202,11 @@ impl<'a> Request<'a> {
                 let byte_count = r.u8()?;
                 AddressRange::new_checked(write_start, quantity, MAX_RW_WRITE_REGISTERS)?;
                 let values = read_registers(&mut r, quantity, byte_count)?;
-                Self::ReadWriteMultipleRegisters { read, write_start, values }
+                Self::ReadWriteMultipleRegisters {
+                    read,
+                    write_start,
+                    values,
+                }
             }
             FunctionCode::ReadFifoQueue => Self::ReadFifoQueue { address: r.u16()? },
             FunctionCode::EncapsulatedInterfaceTransport => match r.u8()? {
@@ -212,7 +217,10 @@ impl<'a> Request<'a> {
                 MEI_CANOPEN_GENERAL_REFERENCE => Self::CanOpenGeneralReference(r.rest()),
                 other => return Err(InvalidPdu::MeiType(other).into()),
             },
-            FunctionCode::UserDefined(function) => Self::UserDefined { function, data: r.rest() },
+            FunctionCode::UserDefined(function) => Self::UserDefined {
+                function,
+                data: r.rest(),
+            },
             FunctionCode::Reserved(function) => return Err(DecodeError::UnknownFunction(function)),
         };
         r.finish()?;
@@ -253,7 +261,10 @@ impl<'a> Request<'a> {
     pub fn expects_response(&self) -> bool {
         !matches!(
             self,
-            Self::Diagnostics(Diagnostic { sub_function: SubFunction::ForceListenOnlyMode, .. })
+            Self::Diagnostics(Diagnostic {
+                sub_function: SubFunction::ForceListenOnlyMode,
+                ..
+            })
         )
     }
 
@@ -336,12 +347,20 @@ impl<'a> Request<'a> {
                 w.u8(byte_count(items.wire_len())?)?;
                 items.write(&mut w)?;
             }
-            Self::MaskWriteRegister { address, and_mask, or_mask } => {
+            Self::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
                 w.u16(*address)?;
                 w.u16(*and_mask)?;
                 w.u16(*or_mask)?;
             }
-            Self::ReadWriteMultipleRegisters { read, write_start, values } => {
+            Self::ReadWriteMultipleRegisters {
+                read,
+                write_start,
+                values,
+            } => {
                 write_range(&mut w, read)?;
                 w.u16(*write_start)?;
                 w.u16(values.quantity())?;
@@ -404,11 +423,17 @@ impl<'a> Request<'a> {
                 items.validate()?;
                 check_byte_count(items.wire_len(), &FILE_WRITE_BYTE_COUNT)?;
             }
-            Self::ReadWriteMultipleRegisters { read, write_start, values } => {
+            Self::ReadWriteMultipleRegisters {
+                read,
+                write_start,
+                values,
+            } => {
                 check_range(read.start(), read.quantity(), MAX_RW_READ_REGISTERS)?;
                 check_range(*write_start, values.quantity(), MAX_RW_WRITE_REGISTERS)?;
             }
-            Self::UserDefined { function, .. } if !FunctionCode::from(*function).is_user_defined() => {
+            Self::UserDefined { function, .. }
+                if !FunctionCode::from(*function).is_user_defined() =>
+            {
                 return Err(InvalidPdu::NotUserDefined(*function));
             }
             _ => {}
@@ -441,7 +466,11 @@ pub(crate) fn byte_count(len: usize) -> Result<u8, InvalidPdu> {
 }
 
 pub(crate) fn byte_count_error(declared: u8, expected: u16) -> DecodeError {
-    InvalidPdu::ByteCount { declared: declared.into(), expected }.into()
+    InvalidPdu::ByteCount {
+        declared: declared.into(),
+        expected,
+    }
+    .into()
 }
 
 fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, DecodeError> {

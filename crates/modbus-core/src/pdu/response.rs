@@ -6,11 +6,11 @@ use crate::exception::ExceptionCode;
 use crate::function::FunctionCode;
 use crate::pdu::request::{byte_count, byte_count_error, check_byte_count, check_range};
 use crate::pdu::{
-    check_pdu_len, finish_encode, Coils, ConformityLevel, DeviceIdentification, Diagnostic,
-    FileRecord, FileSubResponse, ReadDeviceIdCode, Registers, Seq, SubFunction,
+    Coils, ConformityLevel, DeviceIdentification, Diagnostic, FileRecord, FileSubResponse,
+    ReadDeviceIdCode, Registers, Seq, SubFunction, check_pdu_len, finish_encode,
 };
 use crate::types::AddressRange;
-use crate::wire::{len16, Reader, Writer};
+use crate::wire::{Reader, Writer, len16};
 
 /// A response PDU, borrowing its repeated fields from the input or from the caller.
 ///
@@ -145,18 +145,20 @@ impl<'a> Response<'a> {
                 };
                 Self::WriteSingleCoil { address, value }
             }
-            FunctionCode::WriteSingleRegister => {
-                Self::WriteSingleRegister { address: r.u16()?, value: r.u16()? }
-            }
+            FunctionCode::WriteSingleRegister => Self::WriteSingleRegister {
+                address: r.u16()?,
+                value: r.u16()?,
+            },
             FunctionCode::ReadExceptionStatus => Self::ReadExceptionStatus(r.u8()?),
             FunctionCode::Diagnostics => {
                 let sub_function = SubFunction::try_from(r.u16()?)?;
                 let data = Registers::from_wire(r.rest())?;
                 Self::Diagnostics(Diagnostic { sub_function, data })
             }
-            FunctionCode::GetCommEventCounter => {
-                Self::GetCommEventCounter { busy: read_status(&mut r)?, event_count: r.u16()? }
-            }
+            FunctionCode::GetCommEventCounter => Self::GetCommEventCounter {
+                busy: read_status(&mut r)?,
+                event_count: r.u16()?,
+            },
             FunctionCode::GetCommEventLog => {
                 let count = r.u8()?;
                 let mut body = Reader::new(r.take(count.into())?);
@@ -205,14 +207,19 @@ impl<'a> Response<'a> {
                 let byte_count = r.u16()?;
                 let fifo_count = r.u16()?;
                 if fifo_count > MAX_FIFO_COUNT {
-                    return Err(InvalidPdu::Quantity { quantity: fifo_count, max: MAX_FIFO_COUNT }
-                        .into());
+                    return Err(InvalidPdu::Quantity {
+                        quantity: fifo_count,
+                        max: MAX_FIFO_COUNT,
+                    }
+                    .into());
                 }
                 let expected = fifo_count.saturating_mul(2).saturating_add(2);
                 if byte_count != expected {
-                    return Err(
-                        InvalidPdu::ByteCount { declared: byte_count, expected }.into()
-                    );
+                    return Err(InvalidPdu::ByteCount {
+                        declared: byte_count,
+                        expected,
+                    }
+                    .into());
                 }
                 Self::ReadFifoQueue(Registers::from_wire(r.take(usize::from(fifo_count) * 2)?)?)
             }
@@ -243,7 +250,10 @@ impl<'a> Response<'a> {
                 MEI_CANOPEN_GENERAL_REFERENCE => Self::CanOpenGeneralReference(r.rest()),
                 other => return Err(InvalidPdu::MeiType(other).into()),
             },
-            FunctionCode::UserDefined(function) => Self::UserDefined { function, data: r.rest() },
+            FunctionCode::UserDefined(function) => Self::UserDefined {
+                function,
+                data: r.rest(),
+            },
             FunctionCode::Reserved(function) => return Err(DecodeError::UnknownFunction(function)),
         };
         r.finish()?;
@@ -359,7 +369,12 @@ impl<'a> Response<'a> {
                 w.u16(status_word(*busy))?;
                 w.u16(*event_count)?;
             }
-            Self::GetCommEventLog { busy, event_count, message_count, events } => {
+            Self::GetCommEventLog {
+                busy,
+                event_count,
+                message_count,
+                events,
+            } => {
                 w.u8(byte_count(events.len().saturating_add(6))?)?;
                 w.u16(status_word(*busy))?;
                 w.u16(*event_count)?;
@@ -382,7 +397,11 @@ impl<'a> Response<'a> {
                 w.u8(byte_count(items.wire_len())?)?;
                 items.write(&mut w)?;
             }
-            Self::MaskWriteRegister { address, and_mask, or_mask } => {
+            Self::MaskWriteRegister {
+                address,
+                and_mask,
+                or_mask,
+            } => {
                 w.u16(*address)?;
                 w.u16(*and_mask)?;
                 w.u16(*or_mask)?;
@@ -396,12 +415,18 @@ impl<'a> Response<'a> {
                 w.u8(MEI_READ_DEVICE_IDENTIFICATION)?;
                 w.u8(id.code.into())?;
                 w.u8(id.conformity.value())?;
-                w.u8(if id.more_follows { MORE_FOLLOWS } else { NO_MORE_FOLLOWS })?;
+                w.u8(if id.more_follows {
+                    MORE_FOLLOWS
+                } else {
+                    NO_MORE_FOLLOWS
+                })?;
                 w.u8(id.next_object_id)?;
-                w.u8(u8::try_from(id.objects.len()).map_err(|_| InvalidPdu::ObjectCount {
-                    declared: u8::MAX,
-                    actual: u8::MAX,
-                })?)?;
+                w.u8(
+                    u8::try_from(id.objects.len()).map_err(|_| InvalidPdu::ObjectCount {
+                        declared: u8::MAX,
+                        actual: u8::MAX,
+                    })?,
+                )?;
                 id.objects.write(&mut w)?;
             }
             Self::CanOpenGeneralReference(data) => {
@@ -450,16 +475,23 @@ impl<'a> Response<'a> {
             Self::WriteMultipleRegisters(range) => {
                 check_range(range.start(), range.quantity(), MAX_WRITE_REGISTERS)?;
             }
-            Self::ReadFileRecord(items) => check_byte_count(items.wire_len(), &FILE_READ_BYTE_COUNT)?,
+            Self::ReadFileRecord(items) => {
+                check_byte_count(items.wire_len(), &FILE_READ_BYTE_COUNT)?
+            }
             Self::WriteFileRecord(items) => {
                 items.validate()?;
                 check_byte_count(items.wire_len(), &FILE_WRITE_BYTE_COUNT)?;
             }
             Self::ReadFifoQueue(values) if values.len() > usize::from(MAX_FIFO_COUNT) => {
-                return Err(InvalidPdu::Quantity { quantity: values.quantity(), max: MAX_FIFO_COUNT });
+                return Err(InvalidPdu::Quantity {
+                    quantity: values.quantity(),
+                    max: MAX_FIFO_COUNT,
+                });
             }
             Self::ReadDeviceIdentification(id) => id.objects.validate()?,
-            Self::UserDefined { function, .. } if !FunctionCode::from(*function).is_user_defined() => {
+            Self::UserDefined { function, .. }
+                if !FunctionCode::from(*function).is_user_defined() =>
+            {
                 return Err(InvalidPdu::NotUserDefined(*function));
             }
             _ => {}
@@ -474,7 +506,10 @@ impl<'a> Response<'a> {
 
 fn check_nonempty_count(count: usize, max: usize) -> Result<(), InvalidPdu> {
     if count == 0 || count > max {
-        return Err(InvalidPdu::Quantity { quantity: len16(count), max: len16(max) });
+        return Err(InvalidPdu::Quantity {
+            quantity: len16(count),
+            max: len16(max),
+        });
     }
     Ok(())
 }

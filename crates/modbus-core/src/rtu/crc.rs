@@ -4,7 +4,8 @@
 //! Computed with the `crc` crate's slice-by-16 tables (16 x 256 x 2 = 8 KiB of read-only data,
 //! built at compile time), the fastest safe-Rust method measured for 8-256 byte frames.
 
-static CRC16_MODBUS: crc::Crc<u16, crc::Table<16>> = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
+static CRC16_MODBUS: crc::Crc<u16, crc::Table<16>> =
+    crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
 
 /// The CRC of `bytes`. On the wire it follows the bytes as `crc.to_le_bytes()`.
 #[inline]
@@ -34,7 +35,11 @@ mod tests {
             for b in bytes {
                 crc ^= u16::from(*b);
                 for _ in 0..8 {
-                    crc = if crc & 1 == 1 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xA001
+                    } else {
+                        crc >> 1
+                    };
                 }
             }
             crc

@@ -3,7 +3,7 @@
 use core::time::Duration;
 
 use crate::constants::{MAX_RTU_ADU_LEN, MIN_RTU_ADU_LEN};
-use crate::rtu::length::{expected_len, Direction, ExpectedLength};
+use crate::rtu::length::{Direction, ExpectedLength, expected_len};
 use crate::rtu::{RtuFrame, SerialConfig};
 use crate::time::Instant;
 
@@ -129,7 +129,8 @@ impl RtuDeframer {
         let free = BUF_LEN.saturating_sub(self.end);
         let accepted = bytes.len().min(free);
         let new_end = self.end.saturating_add(accepted);
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.end..new_end), bytes.get(..accepted)) {
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.end..new_end), bytes.get(..accepted))
+        {
             dst.copy_from_slice(src);
             self.end = new_end;
         }
@@ -195,8 +196,12 @@ impl RtuDeframer {
                     if discarded == 0 {
                         reason = why;
                         match why {
-                            DiscardReason::Crc => self.stats.crc_errors = self.stats.crc_errors.saturating_add(1),
-                            DiscardReason::Truncated => self.stats.truncated = self.stats.truncated.saturating_add(1),
+                            DiscardReason::Crc => {
+                                self.stats.crc_errors = self.stats.crc_errors.saturating_add(1)
+                            }
+                            DiscardReason::Truncated => {
+                                self.stats.truncated = self.stats.truncated.saturating_add(1)
+                            }
                             DiscardReason::Noise => {}
                         }
                     }
@@ -209,9 +214,14 @@ impl RtuDeframer {
         if discarded == 0 {
             return None;
         }
-        self.stats.discarded_bytes =
-            self.stats.discarded_bytes.saturating_add(u32::try_from(discarded).unwrap_or(u32::MAX));
-        Some(RtuEvent::Discarded { len: discarded, reason })
+        self.stats.discarded_bytes = self
+            .stats
+            .discarded_bytes
+            .saturating_add(u32::try_from(discarded).unwrap_or(u32::MAX));
+        Some(RtuEvent::Discarded {
+            len: discarded,
+            reason,
+        })
     }
 
     /// Counters since construction.
@@ -221,7 +231,9 @@ impl RtuDeframer {
 
     /// Buffered bytes not yet yielded or discarded.
     pub fn buffered(&self) -> usize {
-        self.end.saturating_sub(self.start).saturating_sub(self.yielded)
+        self.end
+            .saturating_sub(self.start)
+            .saturating_sub(self.yielded)
     }
 
     /// Drops everything buffered (after a serial port error, say).
@@ -246,7 +258,11 @@ impl RtuDeframer {
     /// What the bytes at the start of `data` are.
     fn find_frame(&self, data: &[u8]) -> Found {
         let full = data.len() >= MAX_RTU_ADU_LEN;
-        let give_up = if self.in_sync { DiscardReason::Truncated } else { DiscardReason::Noise };
+        let give_up = if self.in_sync {
+            DiscardReason::Truncated
+        } else {
+            DiscardReason::Noise
+        };
         match expected_len(data, self.direction) {
             ExpectedLength::Exact(len) if !(MIN_RTU_ADU_LEN..=MAX_RTU_ADU_LEN).contains(&len) => {
                 Found::Drop(DiscardReason::Noise)
@@ -269,7 +285,11 @@ impl RtuDeframer {
                         return Found::Frame(len);
                     }
                 }
-                if self.ended || full { Found::Drop(give_up) } else { Found::NeedMore }
+                if self.ended || full {
+                    Found::Drop(give_up)
+                } else {
+                    Found::NeedMore
+                }
             }
         }
     }

@@ -43,7 +43,9 @@ impl<'a> RtuFrame<'a> {
 
     /// The PDU: function code and data, without address and CRC.
     pub fn pdu(&self) -> &'a [u8] {
-        self.adu.get(1..self.adu.len().saturating_sub(2)).unwrap_or_default()
+        self.adu
+            .get(1..self.adu.len().saturating_sub(2))
+            .unwrap_or_default()
     }
 
     /// The function code byte (with the exception bit, if set).
@@ -59,7 +61,10 @@ impl<'a> RtuFrame<'a> {
 
 fn check_len(len: usize) -> Result<(), DecodeError> {
     if len < MIN_RTU_ADU_LEN {
-        return Err(DecodeError::Truncated { expected: len16(MIN_RTU_ADU_LEN), actual: len16(len) });
+        return Err(DecodeError::Truncated {
+            expected: len16(MIN_RTU_ADU_LEN),
+            actual: len16(len),
+        });
     }
     if len > MAX_RTU_ADU_LEN {
         return Err(DecodeError::TrailingBytes {
@@ -91,17 +96,20 @@ pub fn encode_frame(
     out: &mut [u8],
     encode_pdu: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
 ) -> Result<usize, EncodeError> {
-    let too_small = EncodeError::BufferTooSmall { required: MIN_RTU_ADU_LEN };
+    let too_small = EncodeError::BufferTooSmall {
+        required: MIN_RTU_ADU_LEN,
+    };
     let (first, rest) = out.split_first_mut().ok_or(too_small)?;
     *first = address;
     // Keep two bytes back for the CRC, so that the PDU encoder's size report is exact.
     let room = rest.len().saturating_sub(2);
-    let pdu_len = encode_pdu(rest.get_mut(..room).unwrap_or_default()).map_err(|err| match err {
-        EncodeError::BufferTooSmall { required } => {
-            EncodeError::BufferTooSmall { required: required.saturating_add(3) }
-        }
-        other => other,
-    })?;
+    let pdu_len =
+        encode_pdu(rest.get_mut(..room).unwrap_or_default()).map_err(|err| match err {
+            EncodeError::BufferTooSmall { required } => EncodeError::BufferTooSmall {
+                required: required.saturating_add(3),
+            },
+            other => other,
+        })?;
     seal(out, pdu_len.saturating_add(1))
 }
 
@@ -118,6 +126,8 @@ pub fn seal(out: &mut [u8], len: usize) -> Result<usize, EncodeError> {
     check_len(total)?;
     let too_small = EncodeError::BufferTooSmall { required: total };
     let (body, tail) = out.split_at_mut_checked(len).ok_or(too_small)?;
-    tail.get_mut(..2).ok_or(too_small)?.copy_from_slice(&crc16(body).to_le_bytes());
+    tail.get_mut(..2)
+        .ok_or(too_small)?
+        .copy_from_slice(&crc16(body).to_le_bytes());
     Ok(total)
 }

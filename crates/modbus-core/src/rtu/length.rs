@@ -1,9 +1,7 @@
 //! How long an RTU frame is, from its function code and direction (MB-SL 2.5.1.1 leaves frame
 //! length to the PDU definitions of MB-AP 6.x).
 
-use crate::constants::{
-    EXCEPTION_BIT, MEI_READ_DEVICE_IDENTIFICATION,
-};
+use crate::constants::{EXCEPTION_BIT, MEI_READ_DEVICE_IDENTIFICATION};
 use crate::function::FunctionCode;
 
 /// Which side of a transaction a frame comes from.
@@ -86,13 +84,13 @@ pub fn expected_len(adu: &[u8], direction: Direction) -> ExpectedLength {
         ) => Exact(4),
         (FunctionCode::ReadExceptionStatus, Direction::Response) => Exact(5),
         (FunctionCode::Diagnostics, _) => diagnostics(),
-        (
-            FunctionCode::GetCommEventLog | FunctionCode::ReportServerId,
-            Direction::Response,
-        ) => counted(2, 5),
-        (FunctionCode::WriteMultipleCoils | FunctionCode::WriteMultipleRegisters, Direction::Request) => {
-            counted(6, 9)
+        (FunctionCode::GetCommEventLog | FunctionCode::ReportServerId, Direction::Response) => {
+            counted(2, 5)
         }
+        (
+            FunctionCode::WriteMultipleCoils | FunctionCode::WriteMultipleRegisters,
+            Direction::Request,
+        ) => counted(6, 9),
         (FunctionCode::ReadFileRecord | FunctionCode::WriteFileRecord, _) => counted(2, 5),
         (FunctionCode::MaskWriteRegister, _) => Exact(10),
         (FunctionCode::ReadWriteMultipleRegisters, Direction::Request) => counted(10, 13),

@@ -9,6 +9,6 @@ mod timing;
 
 pub use crc::crc16;
 pub use deframer::{DeframerStats, DiscardReason, RtuDeframer, RtuEvent};
-pub use frame::{encode_frame, seal, RtuFrame};
-pub use length::{expected_len, Direction, ExpectedLength};
+pub use frame::{RtuFrame, encode_frame, seal};
+pub use length::{Direction, ExpectedLength, expected_len};
 pub use timing::{DataBits, Parity, SerialConfig, StopBits};

@@ -67,7 +67,12 @@ const FIXED_T3_5: Duration = Duration::from_micros(1_750);
 impl SerialConfig {
     /// `baud` 8-E-1, the MB-SL default character format.
     pub const fn rtu(baud_rate: NonZeroU32) -> Self {
-        Self { baud_rate, data_bits: DataBits::Eight, parity: Parity::Even, stop_bits: StopBits::One }
+        Self {
+            baud_rate,
+            data_bits: DataBits::Eight,
+            parity: Parity::Even,
+            stop_bits: StopBits::One,
+        }
     }
 
     /// Bits on the wire per character: start, data, parity, stop.
@@ -97,12 +102,20 @@ impl SerialConfig {
     /// Maximum silence between two characters of one frame: 1.5 character times, or 750 us
     /// above 19200 baud.
     pub fn t1_5(&self) -> Duration {
-        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD { FIXED_T1_5 } else { self.characters(3, 2) }
+        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD {
+            FIXED_T1_5
+        } else {
+            self.characters(3, 2)
+        }
     }
 
     /// Minimum silence between frames: 3.5 character times, or 1.75 ms above 19200 baud.
     pub fn t3_5(&self) -> Duration {
-        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD { FIXED_T3_5 } else { self.characters(7, 2) }
+        if self.baud_rate.get() > FIXED_TIMING_ABOVE_BAUD {
+            FIXED_T3_5
+        } else {
+            self.characters(7, 2)
+        }
     }
 
     /// `num / den` character times, rounded up to the nanosecond.
@@ -137,7 +150,10 @@ mod tests {
         assert_eq!(fast.t3_5(), Duration::from_micros(1_750));
         assert_eq!(fast.t1_5(), Duration::from_micros(750));
         // At exactly 19200 the formula still applies: 11 * 3.5 / 19200 s = 2005.2 us.
-        assert_eq!(SerialConfig::rtu(baud(19_200)).t3_5(), Duration::from_nanos(2_005_209));
+        assert_eq!(
+            SerialConfig::rtu(baud(19_200)).t3_5(),
+            Duration::from_nanos(2_005_209)
+        );
     }
 
     #[test]
@@ -151,6 +167,9 @@ mod tests {
         c.data_bits = DataBits::Seven;
         c.parity = Parity::Odd;
         assert_eq!(c.bits_per_character(), 10);
-        assert_eq!(SerialConfig::rtu(baud(1)).t3_5(), Duration::from_millis(38_500));
+        assert_eq!(
+            SerialConfig::rtu(baud(1)).t3_5(),
+            Duration::from_millis(38_500)
+        );
     }
 }
