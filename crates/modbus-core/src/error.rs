@@ -120,7 +120,8 @@ pub enum InvalidPdu {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// Fewer bytes than the layout needs.
+    /// Fewer bytes than the layout needs. Counted from the start of the innermost
+    /// length-delimited field (the PDU, or a byte-counted field within it).
     #[error("truncated: {actual} bytes, at least {expected} needed")]
     Truncated {
         /// Bytes needed.
