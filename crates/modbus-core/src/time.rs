@@ -24,9 +24,10 @@ impl Instant {
         Duration::from_micros(self.0.saturating_sub(earlier.0))
     }
 
-    /// `self + duration`, saturating at the end of time.
+    /// `self + duration` rounded up to the next microsecond (a deadline is never early),
+    /// saturating at the end of time.
     pub fn saturating_add(self, duration: Duration) -> Self {
-        let micros = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+        let micros = u64::try_from(duration.as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX);
         Self(self.0.saturating_add(micros))
     }
 }

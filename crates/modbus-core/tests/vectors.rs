@@ -2,7 +2,12 @@
 //! re-encodes to the same bytes, deframes whole and byte by byte, and translates.
 
 // Tests panic on a broken expectation.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 use modbus_core::rtu::{self, Direction, RtuDeframer, RtuEvent, RtuFrame};
 use modbus_core::tcp::{self, TcpFrame};
@@ -43,7 +48,9 @@ fn vectors() -> Vectors {
 }
 
 fn bytes(hex: &str) -> Vec<u8> {
-    hex.split_whitespace().map(|b| u8::from_str_radix(b, 16).unwrap()).collect()
+    hex.split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).unwrap())
+        .collect()
 }
 
 fn directions(direction: &str) -> Vec<Direction> {
@@ -90,21 +97,32 @@ fn rtu_vectors_decode_reencode_and_deframe() {
             } else {
                 rtu::ExpectedLength::Exact(adu.len())
             };
-            assert_eq!(rtu::expected_len(&adu, direction), expected, "{}", vector.name);
+            assert_eq!(
+                rtu::expected_len(&adu, direction),
+                expected,
+                "{}",
+                vector.name
+            );
 
             // Whole, and byte by byte: the same single frame.
             for chunk in [adu.len(), 1] {
                 let mut deframer = RtuDeframer::new(direction);
                 let mut frames = Vec::new();
-                for piece in adu.chunks(chunk) {
-                    assert_eq!(deframer.handle_bytes(piece, None), piece.len());
+                let mut collect = |deframer: &mut RtuDeframer| {
                     while let Some(event) = deframer.poll_frame() {
                         match event {
                             RtuEvent::Frame(f) => frames.push(f.as_bytes().to_vec()),
                             other => panic!("{}: {other:?}", vector.name),
                         }
                     }
+                };
+                for piece in adu.chunks(chunk) {
+                    assert_eq!(deframer.handle_bytes(piece, None), piece.len());
+                    collect(&mut deframer);
                 }
+                // The line goes quiet after the frame (what ends FC 08/00 frames).
+                deframer.handle_idle();
+                collect(&mut deframer);
                 assert_eq!(frames, vec![adu.clone()], "{} chunk {chunk}", vector.name);
             }
 

@@ -13,11 +13,6 @@ pub fn crc16(bytes: &[u8]) -> u16 {
     CRC16_MODBUS.checksum(bytes)
 }
 
-/// A running CRC, for scanning a stream for the end of a frame of unknown length.
-pub(crate) fn digest() -> crc::Digest<'static, u16, crc::Table<16>> {
-    CRC16_MODBUS.digest()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,8 +61,9 @@ pub struct DeframerStats {
 ///
 /// Frame boundaries come from the function code (see [`expected_len`]), checked by the CRC.
 /// After a bad byte the deframer moves on one byte at a time, so a valid frame after noise is
-/// always found. A frame whose function code does not determine its length ends at t3.5
-/// silence; without timing it ends at the shortest length with a valid CRC.
+/// always found. A frame whose function code does not determine its length (user-defined
+/// codes, FC 08/00, FC 2B/0D) ends only at t3.5 silence, or at [`handle_idle`](Self::handle_idle)
+/// without a clock: the whole quiet-delimited region must then be one CRC-valid frame.
 #[derive(Clone, Debug)]
 pub struct RtuDeframer {
     buf: [u8; BUF_LEN],
@@ -276,21 +277,20 @@ impl RtuDeframer {
             },
             ExpectedLength::AtLeast(_) if self.ended || full => Found::Drop(give_up),
             ExpectedLength::AtLeast(_) => Found::NeedMore,
-            ExpectedLength::Unknown => {
-                if self.ended && RtuFrame::new_checked(data).is_ok() {
-                    return Found::Frame(data.len());
-                }
-                if self.ended || self.t3_5.is_none() {
-                    if let Some(len) = shortest_valid_prefix(data) {
-                        return Found::Frame(len);
-                    }
-                }
-                if self.ended || full {
-                    Found::Drop(give_up)
+            // Only silence delimits these frames (MB-SL 2.5.1.1): when the line went quiet the
+            // whole region is the frame, or its first byte is noise. Guessing an end by CRC
+            // alone would, one time in 65536 per position, swallow the next real frame.
+            ExpectedLength::Unknown if self.ended => {
+                let region = data.get(..MAX_RTU_ADU_LEN).unwrap_or(data);
+                if region.len() == data.len() && RtuFrame::new_checked(data).is_ok() {
+                    Found::Frame(data.len())
                 } else {
-                    Found::NeedMore
+                    Found::Drop(give_up)
                 }
             }
+            // Resynchronising: a byte that starts no predictable frame is noise.
+            ExpectedLength::Unknown if !self.in_sync || full => Found::Drop(DiscardReason::Noise),
+            ExpectedLength::Unknown => Found::NeedMore,
         }
     }
 }
@@ -299,24 +299,4 @@ enum Found {
     Frame(usize),
     NeedMore,
     Drop(DiscardReason),
-}
-
-/// The shortest prefix of `data` (4..=256 bytes) whose last two bytes are the CRC of the rest.
-/// One running CRC over the data: O(n).
-fn shortest_valid_prefix(data: &[u8]) -> Option<usize> {
-    let data = data.get(..MAX_RTU_ADU_LEN).unwrap_or(data);
-    let mut digest = crate::rtu::crc::digest();
-    for (index, byte) in data.iter().enumerate() {
-        digest.update(core::slice::from_ref(byte));
-        let body = index.saturating_add(1);
-        let total = body.saturating_add(2);
-        if total < MIN_RTU_ADU_LEN {
-            continue;
-        }
-        let crc = data.get(body..total)?;
-        if crc == digest.clone().finalize().to_le_bytes() {
-            return Some(total);
-        }
-    }
-    None
 }
