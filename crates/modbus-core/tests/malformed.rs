@@ -2,7 +2,12 @@
 //! and the exception a server must answer with.
 
 // Tests panic on a broken expectation.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use modbus_core::rtu::RtuFrame;
 use modbus_core::tcp::{MbapHeader, TcpFrame, parse_frame};

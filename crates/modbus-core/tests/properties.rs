@@ -2,7 +2,12 @@
 //! bytes -> value -> bytes), and every deframer yields the same frames for any chunking.
 
 // Tests panic on a broken expectation.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use modbus_core::pdu::{
     Coils, ConformityLevel, DeviceIdentification, DeviceObject, Diagnostic, FileRecord,

@@ -1,7 +1,12 @@
 //! The RTU deframer against a virtual clock: t3.5 silence ends frames, never a sleep.
 
 // Tests panic on a broken expectation.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
 
 use core::num::NonZeroU32;
 
