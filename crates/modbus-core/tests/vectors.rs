@@ -178,7 +178,8 @@ fn translation_vectors_both_ways() {
 #[test]
 fn fuzz_seed_corpus_replays() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus");
-    let targets: [(&str, fn(&[u8])); 5] = [
+    type Check = fn(&[u8]);
+    let targets: [(&str, Check); 5] = [
         ("pdu", modbus_core::fuzzing::pdu),
         ("rtu_stream", modbus_core::fuzzing::rtu_stream),
         ("tcp_stream", modbus_core::fuzzing::tcp_stream),
