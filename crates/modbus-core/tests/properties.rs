@@ -1,11 +1,14 @@
 //! Laws, under proptest: every function code round-trips (value -> bytes -> value, and
 //! bytes -> value -> bytes), and every deframer yields the same frames for any chunking.
 
-// Tests panic on a broken expectation.
+// Tests panic on a broken expectation; generators truncate random integers on purpose.
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
     clippy::panic,
+    clippy::cast_possible_truncation,
+    clippy::collapsible_match,
+    clippy::collapsible_if,
     missing_docs
 )]
 
