@@ -131,3 +131,23 @@ fn broadcast_and_reserved_addresses_are_delivered() {
         }
     }
 }
+
+#[test]
+fn documented_sizes_hold() {
+    // The README's memory table: deframers are fixed-size, no heap.
+    assert!(
+        size_of::<RtuDeframer>() <= 600,
+        "{}",
+        size_of::<RtuDeframer>()
+    );
+    assert!(size_of::<modbus_core::tcp::TcpDeframer>() <= 288);
+    assert!(size_of::<modbus_core::ascii::AsciiDeframer>() <= 800);
+    println!(
+        "RtuDeframer {} B, TcpDeframer {} B, AsciiDeframer {} B, Request {} B, Response {} B",
+        size_of::<RtuDeframer>(),
+        size_of::<modbus_core::tcp::TcpDeframer>(),
+        size_of::<modbus_core::ascii::AsciiDeframer>(),
+        size_of::<modbus_core::Request<'static>>(),
+        size_of::<modbus_core::Response<'static>>(),
+    );
+}

@@ -51,7 +51,7 @@ pub struct DeframerStats {
     pub discarded_bytes: u32,
 }
 
-/// A sans-IO RTU deframer with a fixed 512-byte buffer (about 560 bytes in all, no heap).
+/// A sans-IO RTU deframer with a fixed 512-byte buffer (592 bytes in all on x86_64, no heap).
 ///
 /// Call order: [`handle_bytes`](Self::handle_bytes) with what the serial port delivered and
 /// when, then [`poll_frame`](Self::poll_frame) until it returns `None`; when the line may have
