@@ -62,6 +62,10 @@ pub const FILE_REFERENCE_TYPE: u8 = 0x06;
 pub const MAX_FILE_RECORD_NUMBER: u16 = 0x270F;
 /// FC 14 request byte count range (MB-AP 6.14).
 pub const FILE_READ_BYTE_COUNT: core::ops::RangeInclusive<u8> = 0x07..=0xF5;
+/// FC 14 response data length range. MB-AP 6.14 repeats the request's 0x07..=0xF5 here,
+/// which would refuse the 4-byte answer to a one-record read; a response is accepted from its
+/// smallest possible size (one sub-response with no records: 2 bytes).
+pub const FILE_READ_RESPONSE_BYTE_COUNT: core::ops::RangeInclusive<u8> = 0x02..=0xF5;
 /// FC 15 request data length range (MB-AP 6.15).
 pub const FILE_WRITE_BYTE_COUNT: core::ops::RangeInclusive<u8> = 0x09..=0xFB;
 

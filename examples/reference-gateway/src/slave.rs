@@ -79,34 +79,12 @@ impl SimulatedSlave {
                 }
             }
             Request::WriteMultipleCoils { start, coils } => {
-                let range = AddressRange::new_checked(
-                    *start,
-                    u16::try_from(coils.len()).unwrap_or(u16::MAX),
-                    1968,
-                )
-                .ok();
-                match range.and_then(|r| self.coils.get_mut(block(&r)?).map(|dst| (r, dst))) {
-                    Some((r, dst)) => {
-                        dst.iter_mut().zip(coils.iter()).for_each(|(d, s)| *d = s);
-                        Response::WriteMultipleCoils(r)
-                    }
-                    None => illegal_address,
-                }
+                write_block(&mut self.coils, *start, coils.iter(), 1968)
+                    .map_or(illegal_address, Response::WriteMultipleCoils)
             }
             Request::WriteMultipleRegisters { start, values } => {
-                let range = AddressRange::new_checked(
-                    *start,
-                    u16::try_from(values.len()).unwrap_or(u16::MAX),
-                    123,
-                )
-                .ok();
-                match range.and_then(|r| self.holding.get_mut(block(&r)?).map(|dst| (r, dst))) {
-                    Some((r, dst)) => {
-                        dst.iter_mut().zip(values.iter()).for_each(|(d, s)| *d = s);
-                        Response::WriteMultipleRegisters(r)
-                    }
-                    None => illegal_address,
-                }
+                write_block(&mut self.holding, *start, values.iter(), 123)
+                    .map_or(illegal_address, Response::WriteMultipleRegisters)
             }
             Request::MaskWriteRegister {
                 address,
@@ -129,27 +107,14 @@ impl SimulatedSlave {
                 values,
             } => {
                 // MB-AP 6.17: the write is performed before the read.
-                let write = AddressRange::new_checked(
-                    *write_start,
-                    u16::try_from(values.len()).unwrap_or(u16::MAX),
-                    121,
-                )
-                .ok();
-                match write.and_then(|w| self.holding.get_mut(block(&w)?)) {
-                    Some(dst) => {
-                        dst.iter_mut().zip(values.iter()).for_each(|(d, s)| *d = s);
+                let written = write_block(&mut self.holding, *write_start, values.iter(), 121);
+                match (written, self.holding.get(block(read).unwrap_or(0..0))) {
+                    (Some(_), Some(src)) if !src.is_empty() => {
                         self.scratch.clear();
-                        match self.holding.get(block(read).unwrap_or(0..0)) {
-                            Some(src) if !src.is_empty() => {
-                                self.scratch.extend_from_slice(src);
-                                Response::ReadWriteMultipleRegisters(Registers::from_slice(
-                                    &self.scratch,
-                                ))
-                            }
-                            _ => illegal_address,
-                        }
+                        self.scratch.extend_from_slice(src);
+                        Response::ReadWriteMultipleRegisters(Registers::from_slice(&self.scratch))
                     }
-                    None => illegal_address,
+                    _ => illegal_address,
                 }
             }
             Request::Diagnostics(d) => match d.sub_function {
@@ -214,6 +179,21 @@ fn bits<'a>(table: &'a [bool], range: &AddressRange) -> Option<Coils<'a>> {
 
 fn words<'a>(table: &'a [u16], range: &AddressRange) -> Option<Registers<'a>> {
     table.get(block(range)?).map(Registers::from_slice)
+}
+
+/// Writes `values` into `table` from `start`; `None` when the block is outside the table.
+fn write_block<T>(
+    table: &mut [T],
+    start: u16,
+    values: impl ExactSizeIterator<Item = T>,
+    max: u16,
+) -> Option<AddressRange> {
+    let range = AddressRange::new_checked(start, u16::try_from(values.len()).ok()?, max).ok()?;
+    let dst = table.get_mut(block(&range)?)?;
+    dst.iter_mut()
+        .zip(values)
+        .for_each(|(slot, value)| *slot = value);
+    Some(range)
 }
 
 /// The table indices of `range`, if they are inside the tables.

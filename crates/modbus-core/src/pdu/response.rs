@@ -183,7 +183,7 @@ impl<'a> Response<'a> {
             }
             FunctionCode::ReadFileRecord => {
                 let count = r.u8()?;
-                if !FILE_READ_BYTE_COUNT.contains(&count) {
+                if !FILE_READ_RESPONSE_BYTE_COUNT.contains(&count) {
                     return Err(InvalidPdu::ByteCountRange(count.into()).into());
                 }
                 Self::ReadFileRecord(Seq::from_wire(r.take(count.into())?)?)
@@ -476,7 +476,7 @@ impl<'a> Response<'a> {
                 check_range(range.start(), range.quantity(), MAX_WRITE_REGISTERS)?;
             }
             Self::ReadFileRecord(items) => {
-                check_byte_count(items.wire_len(), &FILE_READ_BYTE_COUNT)?
+                check_byte_count(items.wire_len(), &FILE_READ_RESPONSE_BYTE_COUNT)?
             }
             Self::WriteFileRecord(items) => {
                 items.validate()?;
