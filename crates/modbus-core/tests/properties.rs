@@ -158,7 +158,7 @@ proptest! {
             record_number: c[0] % 10_000,
             data: Registers::from_slice(c),
         }).collect();
-        let sub = SUB_FUNCTIONS[usize::from(o.kind) % SUB_FUNCTIONS.len()];
+        let sub = SUB_FUNCTIONS[usize::from(o.quantity) % SUB_FUNCTIONS.len()];
         let word = [diagnostic_word(sub, &o)];
         let diag_data = if sub == SubFunction::ReturnQueryData { &words[..words.len().min(100)] } else { &word[..] };
         let request = match o.kind {
@@ -199,7 +199,7 @@ proptest! {
             data: Registers::from_slice(c),
         }).collect();
         let objects: Vec<DeviceObject<'_>> = o.bytes.chunks(9).enumerate().map(|(i, c)| DeviceObject { id: i as u8, value: c }).collect();
-        let sub = SUB_FUNCTIONS[usize::from(o.kind) % SUB_FUNCTIONS.len()];
+        let sub = SUB_FUNCTIONS[usize::from(o.quantity) % SUB_FUNCTIONS.len()];
         let one = [o.start];
         let fifo = &o.words[..o.words.len().min(31)];
         let response = match o.kind {

@@ -136,7 +136,7 @@ fn broadcast_and_reserved_addresses_are_delivered() {
 fn documented_sizes_hold() {
     // The README's memory table: deframers are fixed-size, no heap.
     assert!(
-        size_of::<RtuDeframer>() <= 600,
+        size_of::<RtuDeframer>() <= 608,
         "{}",
         size_of::<RtuDeframer>()
     );
@@ -150,4 +150,38 @@ fn documented_sizes_hold() {
         size_of::<modbus_core::Request<'static>>(),
         size_of::<modbus_core::Response<'static>>(),
     );
+}
+
+#[test]
+fn strict_t1_5_drops_a_frame_with_a_gap_inside() {
+    // 9600 8E1: t1.5 = 1718.75 us, t3.5 = 4010.4 us. A 2 ms gap after the fifth byte.
+    let good = [0x11, 0x03, 0x00, 0x6B, 0x00, 0x03, 0x76, 0x87];
+    let t0 = Instant::from_micros(0);
+    let t1 = Instant::from_micros(2_000);
+    for (strict, expected) in [
+        (false, vec![format!("frame {:02X?}", good)]),
+        (
+            true,
+            vec![
+                format!("discarded 5 {:?}", DiscardReason::Truncated),
+                format!("discarded 3 {:?}", DiscardReason::Truncated),
+            ],
+        ),
+    ] {
+        let mut deframer = RtuDeframer::with_timing(Direction::Request, &serial());
+        deframer.set_strict_t1_5(strict);
+        let mut seen = Vec::new();
+        let mut rest = &good[..5];
+        deframer.handle_bytes(rest, Some(t0));
+        seen.extend(events(&mut deframer));
+        rest = &good[5..];
+        while !rest.is_empty() {
+            let n = deframer.handle_bytes(rest, Some(t1));
+            rest = &rest[n..];
+            seen.extend(events(&mut deframer));
+        }
+        deframer.handle_idle();
+        seen.extend(events(&mut deframer));
+        assert_eq!(seen, expected, "strict {strict}");
+    }
 }

@@ -3,12 +3,14 @@
 //! [`Request`] and [`Response`] decode from and encode into byte slices. Repeated fields are
 //! zero-copy views ([`Registers`], [`Coils`], [`Seq`]) that borrow the input.
 
+mod buf;
 mod data;
 mod device_id;
 mod diagnostics;
 pub(crate) mod request;
 mod response;
 
+pub use buf::PduBuf;
 pub use data::{
     Coils, DeviceObject, FileRecord, FileSubRequest, FileSubResponse, Registers, Seq, SeqIter,
 };

@@ -266,6 +266,27 @@ impl<'a> Response<'a> {
         Self::Exception { function, code }
     }
 
+    /// The exception response a server must send for a request PDU that failed to decode
+    /// with `error`, or `None` when the specification says to stay silent (damaged frames) or
+    /// the PDU has no function code.
+    ///
+    /// ```
+    /// use modbus_core::{ExceptionCode, FunctionCode, Request, Response};
+    /// let pdu = [0x03, 0x00, 0x00, 0x00, 0x7E]; // 126 registers: one too many
+    /// let err = Request::decode(&pdu).unwrap_err();
+    /// assert_eq!(
+    ///     Response::exception_for(&pdu, &err),
+    ///     Some(Response::exception(FunctionCode::ReadHoldingRegisters, ExceptionCode::IllegalDataValue))
+    /// );
+    /// ```
+    pub fn exception_for(request_pdu: &[u8], error: &DecodeError) -> Option<Response<'static>> {
+        let function = FunctionCode::from(*request_pdu.first()? & !EXCEPTION_BIT);
+        Some(Response::Exception {
+            function,
+            code: error.exception_code()?,
+        })
+    }
+
     /// The function code, without the exception bit for exception responses.
     pub fn function(&self) -> FunctionCode {
         match self {

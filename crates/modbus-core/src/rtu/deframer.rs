@@ -51,7 +51,7 @@ pub struct DeframerStats {
     pub discarded_bytes: u32,
 }
 
-/// A sans-IO RTU deframer with a fixed 512-byte buffer (592 bytes in all on x86_64, no heap).
+/// A sans-IO RTU deframer with a fixed 512-byte buffer (608 bytes in all on x86_64, no heap).
 ///
 /// Call order: [`handle_bytes`](Self::handle_bytes) with what the serial port delivered and
 /// when, then [`poll_frame`](Self::poll_frame) until it returns `None`; when the line may have
@@ -74,6 +74,9 @@ pub struct RtuDeframer {
     yielded: usize,
     direction: Direction,
     t3_5: Option<Duration>,
+    t1_5: Option<Duration>,
+    /// [`RtuDeframer::set_strict_t1_5`]: a gap of t1.5 inside a frame ends it.
+    strict_t1_5: bool,
     last_arrival: Option<Instant>,
     /// Silence followed the buffered bytes: no frame continues past `end`.
     ended: bool,
@@ -92,6 +95,8 @@ impl RtuDeframer {
             yielded: 0,
             direction,
             t3_5: None,
+            t1_5: None,
+            strict_t1_5: false,
             last_arrival: None,
             ended: false,
             in_sync: true,
@@ -103,7 +108,17 @@ impl RtuDeframer {
     pub fn with_timing(direction: Direction, serial: &SerialConfig) -> Self {
         let mut deframer = Self::new(direction);
         deframer.t3_5 = Some(serial.t3_5());
+        deframer.t1_5 = Some(serial.t1_5());
         deframer
+    }
+
+    /// Applies the MB-SL 2.5.1.1 rule that a silence of more than t1.5 between two characters
+    /// makes the frame incomplete. Off by default: most serial drivers deliver bytes in bursts
+    /// stamped with one time, and USB adapters add gaps inside frames, so the rule drops good
+    /// frames unless timestamps are taken per character. Needs [`RtuDeframer::with_timing`];
+    /// without timing this does nothing.
+    pub fn set_strict_t1_5(&mut self, strict: bool) {
+        self.strict_t1_5 = strict;
     }
 
     /// Takes bytes that arrived at `now` (the time of the last byte; `None` without a clock)
@@ -114,8 +129,14 @@ impl RtuDeframer {
     /// pass the rest again.
     pub fn handle_bytes(&mut self, bytes: &[u8], now: Option<Instant>) -> usize {
         self.drop_yielded();
-        if let (Some(now), Some(last), Some(t3_5)) = (now, self.last_arrival, self.t3_5) {
-            if self.start < self.end && now.saturating_duration_since(last) >= t3_5 {
+        // A gap of t3.5 (or t1.5 under the strict rule) ends whatever frame is buffered.
+        let gap_limit = if self.strict_t1_5 {
+            self.t1_5
+        } else {
+            self.t3_5
+        };
+        if let (Some(now), Some(last), Some(limit)) = (now, self.last_arrival, gap_limit) {
+            if self.start < self.end && now.saturating_duration_since(last) >= limit {
                 self.ended = true;
             }
         }
