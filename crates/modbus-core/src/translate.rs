@@ -5,10 +5,11 @@
 //! request, and recomputes the MBAP length. Each input byte is read once by the CRC and copied
 //! once.
 
-use crate::constants::{MBAP_LEN, MIN_RTU_ADU_LEN};
-use crate::error::{DecodeError, EncodeError};
+use crate::constants::MBAP_LEN;
+use crate::error::EncodeError;
 use crate::rtu::{RtuFrame, seal};
 use crate::tcp::{MbapHeader, TcpFrame};
+use crate::wire::len16;
 
 /// Translates the Modbus TCP ADU `tcp_adu` into an RTU ADU in `out`.
 ///

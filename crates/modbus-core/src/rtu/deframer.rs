@@ -211,7 +211,8 @@ impl RtuDeframer {
                     self.in_sync = true;
                     self.stats.frames = self.stats.frames.saturating_add(1);
                     let frame = self.buf.get(self.start..self.start.saturating_add(len))?;
-                    return RtuFrame::new_checked(frame).ok().map(RtuEvent::Frame);
+                    // `find_frame` checked this frame's length and CRC.
+                    return Some(RtuEvent::Frame(RtuFrame::new_unchecked(frame)));
                 }
                 Found::NeedMore => break,
                 Found::Drop(why) => {

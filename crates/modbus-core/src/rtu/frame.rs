@@ -36,6 +36,12 @@ impl<'a> RtuFrame<'a> {
         Ok(Self { adu })
     }
 
+    /// A view over bytes whose length and CRC the caller has just checked.
+    pub(crate) fn new_unchecked(adu: &'a [u8]) -> Self {
+        debug_assert!(Self::new_checked(adu).is_ok());
+        Self { adu }
+    }
+
     /// The slave address (0 is broadcast, 248-255 are reserved; all are reported).
     pub fn address(&self) -> UnitId {
         UnitId(self.adu.first().copied().unwrap_or_default())
