@@ -69,14 +69,9 @@ pub fn rtu_to_tcp(
         .get_mut(..total)
         .and_then(|dst| dst.split_at_mut_checked(MBAP_LEN))
         .ok_or(EncodeError::BufferTooSmall { required: total })?;
-    // 1..=253 PDU bytes: checked by RtuFrame (4..=256 bytes with address and CRC).
-    let length =
-        u16::try_from(pdu.len().saturating_add(1)).map_err(|_| DecodeError::TrailingBytes {
-            expected: 256,
-            actual: u16::MAX,
-        })?;
+    // 1..=253 PDU bytes (RtuFrame checked 4..=256 bytes with address and CRC): 2..=254 fits.
+    let length = len16(pdu.len().saturating_add(1));
     header.copy_from_slice(&MbapHeader { length, ..*request }.to_bytes());
     body.copy_from_slice(pdu);
-    debug_assert!(rtu_adu.len() >= MIN_RTU_ADU_LEN);
     Ok(total)
 }
