@@ -33,3 +33,18 @@ fn check_pdu_len(pdu: &[u8]) -> Result<(), DecodeError> {
 fn finish_encode(w: &Writer<'_>) -> Result<usize, EncodeError> {
     Ok(w.position())
 }
+
+/// Encodes a PDU on the stack and puts it into `buf` if it fits.
+#[cfg(feature = "bytes")]
+fn put_encoded<B: bytes::BufMut>(
+    buf: &mut B,
+    encode: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
+) -> Result<usize, EncodeError> {
+    let mut pdu = [0u8; MAX_PDU_LEN];
+    let len = encode(&mut pdu)?;
+    if buf.remaining_mut() < len {
+        return Err(EncodeError::BufferTooSmall { required: len });
+    }
+    buf.put_slice(pdu.get(..len).unwrap_or_default());
+    Ok(len)
+}

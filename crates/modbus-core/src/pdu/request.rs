@@ -389,13 +389,7 @@ impl<'a> Request<'a> {
     /// As [`Request::encode`], with the buffer's remaining capacity as its size.
     #[cfg(feature = "bytes")]
     pub fn encode_to<B: bytes::BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
-        let mut pdu = [0u8; MAX_PDU_LEN];
-        let len = self.encode(&mut pdu)?;
-        if buf.remaining_mut() < len {
-            return Err(EncodeError::BufferTooSmall { required: len });
-        }
-        buf.put_slice(pdu.get(..len).unwrap_or_default());
-        Ok(len)
+        super::put_encoded(buf, |pdu| self.encode(pdu))
     }
 
     /// The rules of MB-AP 6.x that the fields must satisfy.
@@ -473,7 +467,7 @@ pub(crate) fn byte_count_error(declared: u8, expected: u16) -> DecodeError {
     .into()
 }
 
-fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, DecodeError> {
+pub(crate) fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, DecodeError> {
     let start = r.u16()?;
     let quantity = r.u16()?;
     Ok(AddressRange::new_checked(start, quantity, max)?)

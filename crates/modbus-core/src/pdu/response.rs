@@ -4,7 +4,9 @@ use crate::constants::*;
 use crate::error::{DecodeError, EncodeError, InvalidPdu};
 use crate::exception::ExceptionCode;
 use crate::function::FunctionCode;
-use crate::pdu::request::{byte_count, byte_count_error, check_byte_count, check_range};
+use crate::pdu::request::{
+    byte_count, byte_count_error, check_byte_count, check_range, read_range,
+};
 use crate::pdu::{
     Coils, ConformityLevel, DeviceIdentification, Diagnostic, FileRecord, FileSubResponse,
     ReadDeviceIdCode, Registers, Seq, SubFunction, check_pdu_len, finish_encode,
@@ -467,13 +469,7 @@ impl<'a> Response<'a> {
     /// As [`Response::encode`], with the buffer's remaining capacity as its size.
     #[cfg(feature = "bytes")]
     pub fn encode_to<B: bytes::BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
-        let mut pdu = [0u8; MAX_PDU_LEN];
-        let len = self.encode(&mut pdu)?;
-        if buf.remaining_mut() < len {
-            return Err(EncodeError::BufferTooSmall { required: len });
-        }
-        buf.put_slice(pdu.get(..len).unwrap_or_default());
-        Ok(len)
+        super::put_encoded(buf, |pdu| self.encode(pdu))
     }
 
     fn validate(&self) -> Result<(), InvalidPdu> {
@@ -533,12 +529,6 @@ fn check_nonempty_count(count: usize, max: usize) -> Result<(), InvalidPdu> {
         });
     }
     Ok(())
-}
-
-fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, DecodeError> {
-    let start = r.u16()?;
-    let quantity = r.u16()?;
-    Ok(AddressRange::new_checked(start, quantity, max)?)
 }
 
 fn read_bits<'a>(r: &mut Reader<'a>) -> Result<Coils<'a>, DecodeError> {
