@@ -25,6 +25,7 @@ mod exception;
 mod function;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod gateway;
 pub mod pdu;
 pub mod rtu;
 pub mod tcp;
