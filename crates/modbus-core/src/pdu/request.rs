@@ -3,6 +3,7 @@
 use crate::constants::*;
 use crate::error::{DecodeError, EncodeError, InvalidPdu};
 use crate::function::FunctionCode;
+use crate::pdu::data::sealed::WireItem;
 use crate::pdu::{
     Coils, Diagnostic, FileRecord, FileSubRequest, ReadDeviceIdCode, Registers, Seq, SubFunction,
     check_pdu_len, finish_encode,
@@ -134,11 +135,7 @@ impl<'a> Request<'a> {
             }
             FunctionCode::WriteSingleCoil => {
                 let address = r.u16()?;
-                let value = match r.u16()? {
-                    COIL_ON => true,
-                    COIL_OFF => false,
-                    other => return Err(InvalidPdu::CoilValue(other).into()),
-                };
+                let value = read_coil_value(&mut r)?;
                 Self::WriteSingleCoil { address, value }
             }
             FunctionCode::WriteSingleRegister => Self::WriteSingleRegister {
@@ -177,18 +174,10 @@ impl<'a> Request<'a> {
             }
             FunctionCode::ReportServerId => Self::ReportServerId,
             FunctionCode::ReadFileRecord => {
-                let byte_count = r.u8()?;
-                if !FILE_READ_BYTE_COUNT.contains(&byte_count) {
-                    return Err(InvalidPdu::ByteCountRange(byte_count.into()).into());
-                }
-                Self::ReadFileRecord(Seq::from_wire(r.take(byte_count.into())?)?)
+                Self::ReadFileRecord(read_counted_seq(&mut r, &FILE_READ_BYTE_COUNT)?)
             }
             FunctionCode::WriteFileRecord => {
-                let byte_count = r.u8()?;
-                if !FILE_WRITE_BYTE_COUNT.contains(&byte_count) {
-                    return Err(InvalidPdu::ByteCountRange(byte_count.into()).into());
-                }
-                Self::WriteFileRecord(Seq::from_wire(r.take(byte_count.into())?)?)
+                Self::WriteFileRecord(read_counted_seq(&mut r, &FILE_WRITE_BYTE_COUNT)?)
             }
             FunctionCode::MaskWriteRegister => Self::MaskWriteRegister {
                 address: r.u16()?,
@@ -476,6 +465,27 @@ pub(crate) fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, D
 fn write_range(w: &mut Writer<'_>, range: &AddressRange) -> Result<(), EncodeError> {
     w.u16(range.start())?;
     w.u16(range.quantity())
+}
+
+/// FC 05 output value: 0xFF00 is ON, 0x0000 is OFF, anything else is refused.
+pub(crate) fn read_coil_value(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
+    match r.u16()? {
+        COIL_ON => Ok(true),
+        COIL_OFF => Ok(false),
+        other => Err(InvalidPdu::CoilValue(other).into()),
+    }
+}
+
+/// A byte count within `range`, then that many bytes of items.
+pub(crate) fn read_counted_seq<'a, T: WireItem<'a>>(
+    r: &mut Reader<'a>,
+    range: &core::ops::RangeInclusive<u8>,
+) -> Result<Seq<'a, T>, DecodeError> {
+    let count = r.u8()?;
+    if !range.contains(&count) {
+        return Err(InvalidPdu::ByteCountRange(count.into()).into());
+    }
+    Seq::from_wire(r.take(count.into())?)
 }
 
 /// Reads `byte_count` bytes of register values, which must be `2 * quantity`.

@@ -5,7 +5,8 @@ use crate::error::{DecodeError, EncodeError, InvalidPdu};
 use crate::exception::ExceptionCode;
 use crate::function::FunctionCode;
 use crate::pdu::request::{
-    byte_count, byte_count_error, check_byte_count, check_range, read_range,
+    byte_count, byte_count_error, check_byte_count, check_range, read_coil_value, read_counted_seq,
+    read_range,
 };
 use crate::pdu::{
     Coils, ConformityLevel, DeviceIdentification, Diagnostic, FileRecord, FileSubResponse,
@@ -140,11 +141,7 @@ impl<'a> Response<'a> {
             }
             FunctionCode::WriteSingleCoil => {
                 let address = r.u16()?;
-                let value = match r.u16()? {
-                    COIL_ON => true,
-                    COIL_OFF => false,
-                    other => return Err(InvalidPdu::CoilValue(other).into()),
-                };
+                let value = read_coil_value(&mut r)?;
                 Self::WriteSingleCoil { address, value }
             }
             FunctionCode::WriteSingleRegister => Self::WriteSingleRegister {
@@ -184,18 +181,10 @@ impl<'a> Response<'a> {
                 Self::ReportServerId(r.take(count.into())?)
             }
             FunctionCode::ReadFileRecord => {
-                let count = r.u8()?;
-                if !FILE_READ_RESPONSE_BYTE_COUNT.contains(&count) {
-                    return Err(InvalidPdu::ByteCountRange(count.into()).into());
-                }
-                Self::ReadFileRecord(Seq::from_wire(r.take(count.into())?)?)
+                Self::ReadFileRecord(read_counted_seq(&mut r, &FILE_READ_RESPONSE_BYTE_COUNT)?)
             }
             FunctionCode::WriteFileRecord => {
-                let count = r.u8()?;
-                if !FILE_WRITE_BYTE_COUNT.contains(&count) {
-                    return Err(InvalidPdu::ByteCountRange(count.into()).into());
-                }
-                Self::WriteFileRecord(Seq::from_wire(r.take(count.into())?)?)
+                Self::WriteFileRecord(read_counted_seq(&mut r, &FILE_WRITE_BYTE_COUNT)?)
             }
             FunctionCode::MaskWriteRegister => Self::MaskWriteRegister {
                 address: r.u16()?,
