@@ -267,6 +267,21 @@ impl TcpDeframer {
         }
     }
 
+    /// Bytes the next frame still lacks (the rest of the MBAP header first, then the rest of
+    /// the ADU); 0 when a frame or an error is ready to poll. Callers that apply
+    /// back-pressure pass no more than this, so that no complete frame waits inside.
+    pub fn missing(&self) -> usize {
+        let data = self.buf.get(self.yielded..self.len).unwrap_or_default();
+        if self.error.is_some() {
+            return 0;
+        }
+        match MbapHeader::decode(data) {
+            Ok(header) => header.adu_len().saturating_sub(data.len()),
+            Err(DecodeError::Truncated { .. }) => MBAP_LEN.saturating_sub(data.len()),
+            Err(_) => 0,
+        }
+    }
+
     /// Bytes buffered and not yet yielded.
     pub fn buffered(&self) -> usize {
         self.len.saturating_sub(self.yielded)

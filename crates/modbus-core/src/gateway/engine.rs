@@ -233,41 +233,37 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         now: Instant,
     ) -> usize {
         let mut consumed = 0usize;
-        loop {
-            loop {
-                if !self.can_accept(connection) {
-                    return consumed;
-                }
-                let mut adu = [0u8; MAX_TCP_ADU_LEN];
-                let Some(conn) = self.connection_mut(connection) else {
-                    return bytes.len();
-                };
-                if conn.closing.is_some() {
-                    return bytes.len();
-                }
-                let len = match conn.deframer.poll_frame() {
-                    Ok(Some(frame)) => copy_into(&mut adu, frame.as_bytes()),
-                    Ok(None) => break,
-                    Err(error) => {
-                        self.close_for_framing(connection, error);
-                        return bytes.len();
-                    }
-                };
-                self.handle_adu(connection, adu.get(..len).unwrap_or_default(), now);
-            }
-            let rest = bytes.get(consumed..).unwrap_or_default();
-            if rest.is_empty() {
-                return consumed;
-            }
+        // The deframer is fed at most the rest of one frame, and only while the connection
+        // can take a request, so that no complete frame waits inside the engine.
+        while self.can_accept(connection) {
+            let mut adu = [0u8; MAX_TCP_ADU_LEN];
             let Some(conn) = self.connection_mut(connection) else {
                 return bytes.len();
             };
-            let taken = conn.deframer.handle_bytes(rest);
-            if taken == 0 {
-                return consumed;
+            if conn.closing.is_some() {
+                return bytes.len();
             }
-            consumed = consumed.saturating_add(taken);
+            let len = match conn.deframer.poll_frame() {
+                Ok(Some(frame)) => copy_into(&mut adu, frame.as_bytes()),
+                Ok(None) => {
+                    let missing = conn.deframer.missing();
+                    let rest = bytes.get(consumed..).unwrap_or_default();
+                    let chunk = rest.get(..missing.min(rest.len())).unwrap_or_default();
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let taken = conn.deframer.handle_bytes(chunk);
+                    consumed = consumed.saturating_add(taken);
+                    continue;
+                }
+                Err(error) => {
+                    self.close_for_framing(connection, error);
+                    return bytes.len();
+                }
+            };
+            self.handle_adu(connection, adu.get(..len).unwrap_or_default(), now);
         }
+        consumed
     }
 
     /// One whole Modbus TCP ADU from a connection, for callers that frame the stream

@@ -28,6 +28,9 @@ pub enum ExpectedLength {
     Unknown,
 }
 
+/// A length no RTU frame has: the deframer resynchronises past it.
+const NOT_A_FRAME: ExpectedLength = ExpectedLength::Exact(crate::constants::MAX_RTU_ADU_LEN + 1);
+
 /// Predicts the ADU length of the frame at the start of `adu` (address first).
 ///
 /// Never panics; looks at no more than the byte counts and, for FC 2B/0E responses, the
@@ -60,13 +63,20 @@ pub fn expected_len(adu: &[u8], direction: Direction) -> ExpectedLength {
             | FunctionCode::WriteSingleRegister,
             Direction::Request,
         ) => Exact(8),
+        (FunctionCode::ReadCoils | FunctionCode::ReadDiscreteInputs, Direction::Response) => {
+            counted(2, 5)
+        }
         (
-            FunctionCode::ReadCoils
-            | FunctionCode::ReadDiscreteInputs
-            | FunctionCode::ReadHoldingRegisters
-            | FunctionCode::ReadInputRegisters,
+            FunctionCode::ReadHoldingRegisters
+            | FunctionCode::ReadInputRegisters
+            | FunctionCode::ReadWriteMultipleRegisters,
             Direction::Response,
-        ) => counted(2, 5),
+        ) => match adu.get(2) {
+            // Registers are two bytes: an odd count starts no frame (fewer false frames from
+            // noise).
+            Some(&n) if n % 2 == 1 => NOT_A_FRAME,
+            _ => counted(2, 5),
+        },
         (
             FunctionCode::WriteSingleCoil
             | FunctionCode::WriteSingleRegister
@@ -94,7 +104,6 @@ pub fn expected_len(adu: &[u8], direction: Direction) -> ExpectedLength {
         (FunctionCode::ReadFileRecord | FunctionCode::WriteFileRecord, _) => counted(2, 5),
         (FunctionCode::MaskWriteRegister, _) => Exact(10),
         (FunctionCode::ReadWriteMultipleRegisters, Direction::Request) => counted(10, 13),
-        (FunctionCode::ReadWriteMultipleRegisters, Direction::Response) => counted(2, 5),
         (FunctionCode::ReadFifoQueue, Direction::Request) => Exact(6),
         (FunctionCode::ReadFifoQueue, Direction::Response) => match adu.get(2..4) {
             Some(&[hi, lo]) => Exact(usize::from(u16::from_be_bytes([hi, lo])).saturating_add(6)),
@@ -126,8 +135,7 @@ fn device_identification_len(adu: &[u8]) -> ExpectedLength {
         };
         pos = pos.saturating_add(2).saturating_add(len.into());
         if pos > crate::constants::MAX_RTU_ADU_LEN {
-            // Not a frame; report the impossible length and let the caller resynchronise.
-            return ExpectedLength::Exact(pos.saturating_add(2));
+            return NOT_A_FRAME;
         }
     }
     ExpectedLength::Exact(pos.saturating_add(2))
