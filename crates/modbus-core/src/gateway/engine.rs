@@ -412,11 +412,17 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         self.events_lost
     }
 
-    /// Requests queued for `channel` and not yet sent.
+    /// Requests waiting for their first transmission on `channel`, at most
+    /// [`Limits::queue_depth`]. The request being served (in flight, or waiting to be
+    /// retried) is not counted.
     pub fn queued(&self, channel: ChannelId) -> usize {
         self.slots
             .iter()
-            .filter(|s| s.state == SlotState::Queued && s.target.serial_channel() == Some(channel))
+            .filter(|s| {
+                s.state == SlotState::Queued
+                    && s.attempts == 0
+                    && s.target.serial_channel() == Some(channel)
+            })
             .count()
     }
 
@@ -638,6 +644,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 .is_ok_and(|r| r.expects_response());
         let owner = slot.owner;
         let header = slot.header;
+        ch.ready_at = tx_end.saturating_add(ch.config.inter_frame_delay());
         if expects_response {
             slot.state = SlotState::InFlight;
             ch.busy = Some(Flight {
@@ -645,8 +652,6 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 sent_at: now,
                 deadline: tx_end.saturating_add(ch.config.response_timeout()),
             });
-        } else {
-            ch.ready_at = tx_end.saturating_add(ch.config.inter_frame_delay());
         }
         let event = match owner {
             Owner::Client(connection) if !slave.is_broadcast() => Event::RequestForwarded {
@@ -783,7 +788,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             ch.counters.bus_exceptions = ch.counters.bus_exceptions.wrapping_add(1);
         }
         ch.busy = None;
-        ch.ready_at = now.saturating_add(ch.config.inter_frame_delay());
+        // Never before the request itself has left and its silence passed.
+        ch.ready_at = ch
+            .ready_at
+            .max(now.saturating_add(ch.config.inter_frame_delay()));
         let Some(slot) = self.slots.get_mut(flight.slot) else {
             return;
         };

@@ -4,6 +4,8 @@
 
 // Shared by several test crates, each of which uses part of it.
 #![allow(unreachable_pub, dead_code)]
+// Tests panic on a broken expectation.
+#![allow(clippy::expect_used)]
 // Test support on a host: std collections are the point.
 #![allow(clippy::std_instead_of_alloc)]
 
@@ -37,7 +39,7 @@ pub enum Behaviour {
     CorruptCrc(u32),
     /// Answers with another address.
     WrongAddress(u8),
-    /// Answers a read with one register fewer than asked.
+    /// Answers a read of several registers with one fewer than asked.
     ShortRead,
 }
 
@@ -83,7 +85,7 @@ impl SimSlave {
             Request::ReadHoldingRegisters(range) => {
                 let start = usize::from(range.start());
                 let mut quantity = usize::from(range.quantity());
-                if self.behaviour == Behaviour::ShortRead {
+                if self.behaviour == Behaviour::ShortRead && quantity > 1 {
                     quantity -= 1;
                 }
                 match self.registers.get(start..start + quantity) {
@@ -247,17 +249,18 @@ impl World {
         self.feed(connection);
     }
 
-    fn feed(&mut self, connection: ConnectionId) {
+    /// Offers a client's backlog to the gateway; returns how many bytes it took.
+    fn feed(&mut self, connection: ConnectionId) -> usize {
+        let now = Instant::from_micros(self.now);
         let Some(backlog) = self.backlog.get_mut(&connection) else {
-            return;
+            return 0;
         };
         if backlog.is_empty() {
-            return;
+            return 0;
         }
-        let taken =
-            self.gateway
-                .handle_tcp_bytes(connection, backlog, Instant::from_micros(self.now));
+        let taken = self.gateway.handle_tcp_bytes(connection, backlog, now);
         backlog.drain(..taken);
+        taken
     }
 
     /// Bytes waiting in a client's backlog.
@@ -283,8 +286,13 @@ impl World {
         self.pending.push(Reverse((at, self.seq, delivery)));
     }
 
-    /// Carries out every transmission the gateway wants now.
+    /// Carries out every transmission the gateway wants now, and offers the clients'
+    /// backlogs again, until neither makes progress.
     fn drain(&mut self) {
+        while self.drain_once() {}
+    }
+
+    fn drain_once(&mut self) -> bool {
         loop {
             let now = Instant::from_micros(self.now);
             let Some(transmit) = self.gateway.poll_transmit(now) else {
@@ -329,9 +337,11 @@ impl World {
             self.events.push(event);
         }
         let clients: Vec<_> = self.backlog.keys().copied().collect();
+        let mut taken = 0;
         for client in clients {
-            self.feed(client);
+            taken += self.feed(client);
         }
+        taken > 0
     }
 
     fn line_carries(&mut self, channel: ChannelId, bytes: Vec<u8>) {
