@@ -763,6 +763,7 @@ fn bad_configurations_name_the_setting() {
 }
 
 #[test]
+#[cfg(feature = "serde")]
 fn configuration_reads_from_toml_with_defaults_and_refuses_unknown_keys() {
     let text = r#"
         default_channel = 0
@@ -797,4 +798,22 @@ fn configuration_reads_from_toml_with_defaults_and_refuses_unknown_keys() {
     assert!(err.to_string().contains("queue_dept"), "{err}");
     let too_many: String = (0..17).map(|_| "[[channels]]\n").collect();
     assert!(toml::from_str::<GatewayConfig>(&too_many).is_err());
+}
+
+/// The sizes the module documentation states (x86_64; 32-bit targets are smaller).
+#[test]
+#[cfg(target_pointer_width = "64")]
+fn documented_sizes_hold() {
+    use core::mem::size_of;
+    use modbus_core::gateway::Gateway;
+    let base = size_of::<Gateway<0, 0, 0>>();
+    assert_eq!(base, 2_264);
+    assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 968, "per channel");
+    assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 336, "per connection");
+    assert_eq!(
+        size_of::<Gateway<0, 0, 1>>() - base,
+        296,
+        "per request slot"
+    );
+    assert_eq!(size_of::<sim::Engine>(), 11_624);
 }
