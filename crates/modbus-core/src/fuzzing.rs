@@ -189,3 +189,152 @@ pub fn ascii_frame(data: &[u8]) {
         }
     }
 }
+
+/// Runs a gateway (one master line, one slave-mode line with an upstream server) through a
+/// script read from `data` (a flags byte, then `op, arg, payload` triples: see the match
+/// below): opens, closes, TCP bytes, serial bytes, time steps and upstream
+/// answers. Laws: no panic; every TCP transmission is one valid MBAP frame and every serial
+/// transmission one CRC-valid RTU frame; the queue and pending bounds hold; a
+/// `poll_transmit` loop ends.
+pub fn gateway(data: &[u8]) {
+    use crate::gateway::{
+        ChannelConfig, ChannelId, ChannelMode, ConnectionId, Gateway, GatewayConfig, Lane, Limits,
+        Route, Transmit, Upstream,
+    };
+    use crate::tcp::TcpFrame;
+    use crate::time::Instant;
+
+    const LINE: ChannelId = ChannelId(0);
+    const MAX_PENDING: u16 = 2;
+    const QUEUE_DEPTH: u16 = 3;
+
+    let mut config = GatewayConfig::default();
+    let master = ChannelConfig {
+        retries: 1,
+        response_timeout_ms: 50,
+        echo_suppression: data.first().is_some_and(|b| b & 1 == 1),
+        ..ChannelConfig::default()
+    };
+    let slave = ChannelConfig {
+        mode: ChannelMode::RtuSlave,
+        ..master
+    };
+    config.channels.push(master).expect("room for two channels");
+    config.channels.push(slave).expect("room for two channels");
+    config
+        .routes
+        .push(Route::identity(1, 20, LINE))
+        .expect("room for a route");
+    config.broadcast.channel = Some(LINE);
+    config.limits = Limits {
+        max_connections: 3,
+        queue_depth: QUEUE_DEPTH,
+        max_pending_per_connection: MAX_PENDING,
+    };
+    config
+        .upstreams
+        .push(Upstream {
+            address: core::net::SocketAddr::from(([127, 0, 0, 1], 502)),
+            channel: ChannelId(1),
+            first_slave: 1,
+            last_slave: 10,
+            first_unit: None,
+        })
+        .expect("room for an upstream");
+    let mut now = 0u64;
+    let mut gateway =
+        Gateway::<2, 4, 8>::new(&config, Instant::from_micros(now)).expect("a valid config");
+    let mut clients: [Option<ConnectionId>; 4] = [None; 4];
+    let mut upstream: Option<ConnectionId> = None;
+
+    let mut script = data.get(1..).unwrap_or_default();
+    while let Some((&op, rest)) = script.split_first() {
+        let (&arg, rest) = rest.split_first().unwrap_or((&0, &[]));
+        let len = usize::from(arg >> 2).min(rest.len());
+        let (payload, rest) = rest.split_at(len);
+        script = rest;
+        let at = Instant::from_micros(now);
+        let client = usize::from(arg & 3);
+        // Low three bits: the operation; bit 7: priority lane or channel 1; bit 6: upstream
+        // connects succeed.
+        match op & 0x07 {
+            0 => {
+                let peer = core::net::SocketAddr::from(([192, 0, 2, arg], 40_000));
+                let lane = if op & 0x80 != 0 {
+                    Lane::Priority
+                } else {
+                    Lane::Standard
+                };
+                if let Ok(id) = gateway.handle_tcp_open(peer, lane, at) {
+                    if let Some(slot) = clients.iter_mut().find(|c| c.is_none()) {
+                        *slot = Some(id);
+                    }
+                }
+            }
+            1 => {
+                if let Some(id) = clients.get_mut(client).and_then(Option::take) {
+                    gateway.handle_tcp_closed(id, at);
+                }
+            }
+            2 => {
+                if let Some(Some(id)) = clients.get(client) {
+                    let _ = gateway.handle_tcp_bytes(*id, payload, at);
+                }
+            }
+            3 => gateway.handle_serial_bytes(ChannelId(op >> 7), payload, at),
+            5 => {
+                if let Some(id) = upstream {
+                    let _ = gateway.handle_tcp_bytes(id, payload, at);
+                }
+            }
+            6 => {
+                if let Some(Some(id)) = clients.get(client) {
+                    let _ = gateway.handle_tcp_frame(*id, payload, at);
+                }
+            }
+            _ => now = now.saturating_add(u64::from(arg).saturating_mul(1_000)),
+        }
+        gateway.handle_timeout(Instant::from_micros(now));
+        let mut transmits = 0u32;
+        loop {
+            let connect_ok = op & 0x40 != 0;
+            let mut connected = None;
+            match gateway.poll_transmit(Instant::from_micros(now)) {
+                None => break,
+                Some(Transmit::Tcp { bytes, .. }) => {
+                    let frame = TcpFrame::new_checked(bytes).expect("one valid MBAP frame");
+                    assert_eq!(frame.as_bytes().len(), bytes.len());
+                }
+                Some(Transmit::Serial { bytes, .. }) => {
+                    RtuFrame::new_checked(bytes).expect("one CRC-valid RTU frame");
+                }
+                Some(Transmit::Connect { connection, .. }) => connected = Some(connection),
+                Some(Transmit::Close { connection, .. }) => {
+                    for slot in &mut clients {
+                        if *slot == Some(connection) {
+                            *slot = None;
+                        }
+                    }
+                    if upstream == Some(connection) {
+                        upstream = None;
+                    }
+                }
+            }
+            if let Some(connection) = connected {
+                if connect_ok {
+                    upstream = Some(connection);
+                    gateway.handle_tcp_connected(connection, Instant::from_micros(now));
+                } else {
+                    gateway.handle_tcp_closed(connection, Instant::from_micros(now));
+                }
+            }
+            transmits += 1;
+            assert!(transmits < 1_000, "poll_transmit does not run dry");
+        }
+        while gateway.poll_event().is_some() {}
+        assert!(gateway.queued(LINE) <= usize::from(QUEUE_DEPTH));
+        for id in clients.iter().flatten() {
+            assert!(gateway.pending(*id) <= usize::from(MAX_PENDING));
+        }
+    }
+}

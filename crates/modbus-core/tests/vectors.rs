@@ -179,12 +179,13 @@ fn translation_vectors_both_ways() {
 fn fuzz_seed_corpus_replays() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus");
     type Check = fn(&[u8]);
-    let targets: [(&str, Check); 5] = [
+    let targets: [(&str, Check); 6] = [
         ("pdu", modbus_core::fuzzing::pdu),
         ("rtu_stream", modbus_core::fuzzing::rtu_stream),
         ("tcp_stream", modbus_core::fuzzing::tcp_stream),
         ("translation", modbus_core::fuzzing::translation),
         ("ascii_frame", modbus_core::fuzzing::ascii_frame),
+        ("gateway", modbus_core::fuzzing::gateway),
     ];
     let mut replayed = 0;
     for (target, check) in targets {
