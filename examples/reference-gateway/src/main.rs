@@ -6,6 +6,10 @@
 //! (exception 0x0A). Every byte on the simulated line takes its real time on the wire and goes
 //! through the same RTU deframers a real serial port would feed.
 //!
+//! The gateway itself is `modbus_core::gateway::Gateway`, the sans-IO engine: one thread owns
+//! it and runs the loop its documentation describes (inputs, `poll_transmit`, `poll_event`,
+//! sleep until `poll_timeout`). Reader threads turn sockets into messages for that thread.
+//!
 //! This is the only code of the family that does I/O.
 
 // A std application: the no_std import lints are for the library crates. Slices here are
@@ -18,24 +22,36 @@
 
 mod slave;
 
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant as StdInstant};
 
-use modbus_core::rtu::{Direction, RtuDeframer, RtuEvent, RtuFrame, SerialConfig};
-use modbus_core::tcp::{MbapHeader, TcpDeframer};
+use modbus_core::gateway::{
+    ChannelConfig, ChannelId, ConnectionId, Event, Gateway, GatewayConfig, Lane, Limits, Route,
+    Transmit,
+};
+use modbus_core::rtu::{Direction, Parity, RtuDeframer, RtuEvent, RtuFrame, SerialConfig};
 use modbus_core::time::Instant;
-use modbus_core::translate::{rtu_to_tcp, tcp_to_rtu};
-use modbus_core::{ExceptionCode, FunctionCode, Request, Response};
+use modbus_core::{FunctionCode, Request, Response};
 use slave::SimulatedSlave;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:5020";
 const DEFAULT_PRIORITY_LISTEN: &str = "127.0.0.1:5021";
-const ROUTED_UNITS: std::ops::RangeInclusive<u8> = 1..=10;
+const ROUTED_UNITS: (u8, u8) = (1, 10);
 const SIMULATED_UNITS: [u8; 2] = [1, 2];
 const BAUD: u32 = 19_200;
+const LINE: ChannelId = ChannelId(0);
+/// Time a simulated device takes between the end of a request and the start of its answer.
+const TURNAROUND: Duration = Duration::from_millis(2);
+/// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
+/// engine applies back-pressure per request; this bounds what the reader threads buffer).
+const MAX_BACKLOG: usize = 16 * 1024;
+
+/// The engine: one serial line, 40 connections, 64 requests in hand (about 35 KiB).
+type Engine = Gateway<1, 40, 64>;
 
 #[derive(Debug)]
 struct Options {
@@ -65,7 +81,7 @@ fn parse_options() -> Result<Options, String> {
                 let ms: u64 = text
                     .parse()
                     .map_err(|_| format!("--response-timeout-ms: {text:?} is not a number"))?;
-                options.response_timeout = Duration::from_millis(ms.clamp(10, 60_000));
+                options.response_timeout = Duration::from_millis(ms);
             }
             "-h" | "--help" => {
                 println!(
@@ -92,16 +108,42 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let line = Arc::new(Mutex::new(SimulatedLine::new(options.response_timeout)));
-    let mut listeners = Vec::new();
-    for (addr, priority) in [(options.listen, false), (options.priority_listen, true)] {
-        match TcpListener::bind(addr) {
-            Ok(listener) => listeners.push((listener, priority)),
+    let line = SimulatedLine::new();
+    let config = match gateway_config(&options, line.serial) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("reference-gateway: {message}");
+            std::process::exit(2);
+        }
+    };
+    let origin = StdInstant::now();
+    let gateway = match Engine::new(&config, Instant::from_micros(0)) {
+        Ok(gateway) => Box::new(gateway),
+        Err(err) => {
+            eprintln!("reference-gateway: configuration: {err}");
+            std::process::exit(2);
+        }
+    };
+    let (inbox, messages) = mpsc::channel();
+    for (addr, lane) in [
+        (options.listen, Lane::Standard),
+        (options.priority_listen, Lane::Priority),
+    ] {
+        let listener = match TcpListener::bind(addr) {
+            Ok(listener) => listener,
             Err(err) => {
                 eprintln!("reference-gateway: cannot listen on {addr}: {err}");
                 std::process::exit(1);
             }
-        }
+        };
+        let inbox = inbox.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if inbox.send(Message::Open(stream, lane)).is_err() {
+                    return;
+                }
+            }
+        });
     }
     println!("reference-gateway: embedded default configuration (no configuration file given)");
     println!(
@@ -119,172 +161,329 @@ fn main() {
         "  try: python3 -m pip install pymodbus && python3 -c \"from pymodbus.client import ModbusTcpClient as C; c=C('127.0.0.1', port={}); c.connect(); print(c.read_holding_registers(0, count=10, device_id=1).registers)\"",
         options.listen.port()
     );
-    let mut handles = Vec::new();
-    for (listener, priority) in listeners {
-        let line = Arc::clone(&line);
-        handles.push(std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let line = Arc::clone(&line);
-                std::thread::spawn(move || {
-                    let peer = stream.peer_addr().ok();
-                    if let Err(err) = serve(stream, &line) {
-                        eprintln!("connection {peer:?} (priority: {priority}): {err}");
-                    }
-                });
-            }
-        }));
+    Runtime {
+        gateway,
+        origin,
+        line,
+        inbox,
+        messages,
+        clients: BTreeMap::new(),
     }
-    for handle in handles {
-        let _ = handle.join();
-    }
+    .run();
 }
 
-/// Serves one TCP connection until it closes or sends a malformed frame.
-fn serve(mut stream: TcpStream, line: &Mutex<SimulatedLine>) -> std::io::Result<()> {
-    let mut deframer = TcpDeframer::new();
-    let mut read_buf = [0u8; 1024];
-    let mut reply = [0u8; 260];
-    loop {
-        let n = stream.read(&mut read_buf)?;
-        if n == 0 {
-            return Ok(());
+/// The embedded default: units 1-10 on the simulated line, the engine's defaults elsewhere.
+fn gateway_config(options: &Options, serial: SerialConfig) -> Result<GatewayConfig, String> {
+    let response_timeout_ms = u32::try_from(options.response_timeout.as_millis())
+        .map_err(|_| "--response-timeout-ms is too large".to_owned())?;
+    let mut config = GatewayConfig::default();
+    config
+        .channels
+        .push(ChannelConfig {
+            serial,
+            response_timeout_ms,
+            ..ChannelConfig::default()
+        })
+        .map_err(|_| "too many channels".to_owned())?;
+    let (first, last) = ROUTED_UNITS;
+    config
+        .routes
+        .push(Route::identity(first, last, LINE))
+        .map_err(|_| "too many routes".to_owned())?;
+    config.limits = Limits {
+        max_connections: 32,
+        queue_depth: 32,
+        max_pending_per_connection: 8,
+    };
+    config
+        .validate()
+        .map_err(|err| format!("configuration: {err}"))?;
+    Ok(config)
+}
+
+/// What the socket threads tell the engine thread.
+enum Message {
+    Open(TcpStream, Lane),
+    Bytes(ConnectionId, Vec<u8>),
+    Closed(ConnectionId),
+}
+
+/// The engine thread's state: the engine, the simulated line, and the client sockets.
+struct Runtime {
+    gateway: Box<Engine>,
+    origin: StdInstant,
+    line: SimulatedLine,
+    inbox: Sender<Message>,
+    messages: Receiver<Message>,
+    clients: BTreeMap<ConnectionId, Client>,
+}
+
+struct Client {
+    stream: TcpStream,
+    /// Bytes read and not yet taken by the engine.
+    backlog: Vec<u8>,
+}
+
+impl Runtime {
+    fn now(&self) -> Instant {
+        Instant::from_micros(u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX))
+    }
+
+    /// The engine loop: inputs, then transmissions and events, then sleep until the next timer
+    /// or input.
+    fn run(mut self) {
+        loop {
+            let wake = [self.gateway.poll_timeout(), self.line.next_delivery()]
+                .into_iter()
+                .flatten()
+                .min();
+            let now = self.now();
+            let wait = wake.map(|at| at.saturating_duration_since(now));
+            let message = match wait {
+                Some(wait) => self.messages.recv_timeout(wait),
+                None => self
+                    .messages
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match message {
+                Ok(message) => self.handle(message),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            let now = self.now();
+            while let Some(bytes) = self.line.take_due(now) {
+                self.gateway.handle_serial_bytes(LINE, &bytes, now);
+            }
+            self.gateway.handle_timeout(now);
+            self.drain();
         }
-        let mut input = &read_buf[..n];
-        while !input.is_empty() {
-            let accepted = deframer.handle_bytes(input);
-            input = &input[accepted..];
-            loop {
-                let len = match deframer.poll_frame() {
-                    Ok(Some(frame)) => {
-                        let adu = frame.as_bytes();
-                        let mut guard = line.lock().unwrap_or_else(|p| p.into_inner());
-                        guard.forward(adu, &mut reply)
-                    }
-                    Ok(None) => break,
-                    Err(err) => {
-                        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, err));
-                    }
+    }
+
+    fn handle(&mut self, message: Message) {
+        let now = self.now();
+        match message {
+            Message::Open(stream, lane) => {
+                let Ok(peer) = stream.peer_addr() else {
+                    return;
                 };
-                if let Some(len) = len {
-                    stream.write_all(&reply[..len])?;
+                let Ok(id) = self.gateway.handle_tcp_open(peer, lane, now) else {
+                    let _ = stream.shutdown(Shutdown::Both);
+                    return;
+                };
+                let Ok(reader) = stream.try_clone() else {
+                    self.gateway.handle_tcp_closed(id, now);
+                    return;
+                };
+                let inbox = self.inbox.clone();
+                std::thread::spawn(move || read_socket(reader, id, &inbox));
+                self.clients.insert(
+                    id,
+                    Client {
+                        stream,
+                        backlog: Vec::new(),
+                    },
+                );
+            }
+            Message::Bytes(id, bytes) => {
+                if let Some(client) = self.clients.get_mut(&id) {
+                    client.backlog.extend_from_slice(&bytes);
+                    if client.backlog.len() > MAX_BACKLOG {
+                        eprintln!("connection {id:?}: more than {MAX_BACKLOG} bytes ahead; closed");
+                        self.close(id);
+                        return;
+                    }
+                }
+                self.feed(id);
+            }
+            Message::Closed(id) => {
+                if self.clients.remove(&id).is_some() {
+                    self.gateway.handle_tcp_closed(id, now);
                 }
             }
         }
     }
+
+    /// Offers a client's backlog to the engine; returns how many bytes it took.
+    fn feed(&mut self, id: ConnectionId) -> usize {
+        let now = self.now();
+        let Some(client) = self.clients.get_mut(&id) else {
+            return 0;
+        };
+        if client.backlog.is_empty() {
+            return 0;
+        }
+        let taken = self.gateway.handle_tcp_bytes(id, &client.backlog, now);
+        client.backlog.drain(..taken);
+        taken
+    }
+
+    fn close(&mut self, id: ConnectionId) {
+        if let Some(client) = self.clients.remove(&id) {
+            let _ = client.stream.shutdown(Shutdown::Both);
+            self.gateway.handle_tcp_closed(id, self.now());
+        }
+    }
+
+    /// Carries out every transmission, reports events, and offers backlogs again, until
+    /// nothing moves.
+    fn drain(&mut self) {
+        loop {
+            let now = self.now();
+            let mut failed = Vec::new();
+            while let Some(transmit) = self.gateway.poll_transmit(now) {
+                match transmit {
+                    Transmit::Tcp { connection, bytes } => {
+                        let written = self
+                            .clients
+                            .get_mut(&connection)
+                            .map(|client| client.stream.write_all(bytes));
+                        if let Some(Err(_)) = written {
+                            failed.push(connection);
+                        }
+                    }
+                    Transmit::Serial { bytes, .. } => self.line.carry(bytes, now),
+                    Transmit::Close { connection, reason } => {
+                        eprintln!("connection {connection:?} closed: {reason:?}");
+                        if let Some(client) = self.clients.remove(&connection) {
+                            let _ = client.stream.shutdown(Shutdown::Both);
+                        }
+                    }
+                    // No upstream servers in the embedded default.
+                    Transmit::Connect { connection, .. } => failed.push(connection),
+                }
+            }
+            for id in failed {
+                self.close(id);
+            }
+            while let Some(event) = self.gateway.poll_event() {
+                report(&event);
+            }
+            let ids: Vec<_> = self.clients.keys().copied().collect();
+            let taken: usize = ids.into_iter().map(|id| self.feed(id)).sum();
+            if taken == 0 {
+                return;
+            }
+        }
+    }
 }
 
-/// A serial line with simulated slaves on it, plus the gateway's master side.
+/// Forwards what a socket reads to the engine thread until it closes.
+fn read_socket(mut stream: TcpStream, id: ConnectionId, inbox: &Sender<Message>) {
+    let mut buf = [0u8; 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if inbox.send(Message::Bytes(id, buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = inbox.send(Message::Closed(id));
+}
+
+/// Prints the events an operator wants to see; the rest are counters. A closed stdout does not
+/// stop the gateway.
+fn report(event: &Event) {
+    let line = match event {
+        Event::ConnectionOpened {
+            connection,
+            peer,
+            priority,
+        } => format!("connection {connection:?} from {peer} (priority: {priority})"),
+        Event::ConnectionRefused { peer, reason } => format!("refused {peer}: {reason:?}"),
+        Event::ConnectionClosed {
+            connection,
+            discarded,
+        } => format!("connection {connection:?} closed, {discarded} requests unanswered"),
+        Event::FramingError { connection, error } => {
+            format!("connection {connection:?}: not Modbus TCP ({error})")
+        }
+        _ => return,
+    };
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// A serial line with simulated slaves on it. Frames take their real time on the wire.
 struct SimulatedLine {
     serial: SerialConfig,
     slaves: Vec<(u8, SimulatedSlave)>,
-    response_timeout: Duration,
-    origin: StdInstant,
+    /// Answers on their way to the gateway: when their last byte arrives, and the bytes.
+    deliveries: VecDeque<(Instant, Vec<u8>)>,
 }
 
 impl SimulatedLine {
-    fn new(response_timeout: Duration) -> Self {
+    fn new() -> Self {
         let baud = NonZeroU32::new(BAUD).unwrap_or(NonZeroU32::MIN);
         let mut serial = SerialConfig::rtu(baud);
-        serial.parity = modbus_core::rtu::Parity::None;
+        serial.parity = Parity::None;
         Self {
             serial,
             slaves: SIMULATED_UNITS
                 .iter()
                 .map(|u| (*u, SimulatedSlave::new()))
                 .collect(),
-            response_timeout,
-            origin: StdInstant::now(),
+            deliveries: VecDeque::new(),
         }
     }
 
-    fn now(&self) -> Instant {
-        Instant::from_micros(u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX))
-    }
-
-    /// Forwards one TCP ADU and writes the TCP reply into `reply`; `None` means no reply.
-    fn forward(&mut self, tcp_adu: &[u8], reply: &mut [u8; 260]) -> Option<usize> {
-        let mut rtu = [0u8; 256];
-        let (header, len) = tcp_to_rtu(tcp_adu, &mut rtu).ok()?;
-        let function = FunctionCode::from(tcp_adu.get(7).copied().unwrap_or(0));
-        if !ROUTED_UNITS.contains(&header.unit_id.0) {
-            return exception_reply(
-                &header,
-                function,
-                ExceptionCode::GatewayPathUnavailable,
-                reply,
-            );
-        }
-        // Master -> line: the request takes its time on the wire and is deframed by the slaves.
-        std::thread::sleep(self.serial.transmission_time(len));
+    /// The gateway starts sending `rtu` at `now`: the slaves hear it when its last byte has
+    /// arrived, and the addressed one answers after its turnaround.
+    fn carry(&mut self, rtu: &[u8], now: Instant) {
+        let heard = now.saturating_add(self.serial.transmission_time(rtu.len()));
         let mut answer = [0u8; 256];
-        let answer_len = self.slaves_receive(&rtu[..len], &mut answer);
-        match answer_len {
-            Some(n) => {
-                std::thread::sleep(self.serial.transmission_time(n));
-                let mut master = RtuDeframer::with_timing(Direction::Response, &self.serial);
-                let accepted = master.handle_bytes(&answer[..n], Some(self.now()));
-                master.handle_idle();
-                debug_assert_eq!(accepted, n);
-                match master.poll_frame() {
-                    Some(RtuEvent::Frame(frame)) => {
-                        rtu_to_tcp(frame.as_bytes(), &header, reply).ok()
-                    }
-                    _ => exception_reply(
-                        &header,
-                        function,
-                        ExceptionCode::GatewayTargetDeviceFailedToRespond,
-                        reply,
-                    ),
-                }
-            }
-            None => {
-                std::thread::sleep(self.response_timeout);
-                exception_reply(
-                    &header,
-                    function,
-                    ExceptionCode::GatewayTargetDeviceFailedToRespond,
-                    reply,
-                )
-            }
+        if let Some(len) = self.slaves_receive(rtu, &mut answer) {
+            let at = heard
+                .saturating_add(TURNAROUND)
+                .saturating_add(self.serial.transmission_time(len));
+            self.deliveries.push_back((at, answer[..len].to_vec()));
+        }
+    }
+
+    fn next_delivery(&self) -> Option<Instant> {
+        self.deliveries.front().map(|(at, _)| *at)
+    }
+
+    fn take_due(&mut self, now: Instant) -> Option<Vec<u8>> {
+        if self.next_delivery()? <= now {
+            self.deliveries.pop_front().map(|(_, bytes)| bytes)
+        } else {
+            None
         }
     }
 
     /// Every slave deframes the request; the addressed one answers into `out`.
     fn slaves_receive(&mut self, rtu: &[u8], out: &mut [u8; 256]) -> Option<usize> {
-        let mut deframer = RtuDeframer::with_timing(Direction::Request, &self.serial);
-        deframer.handle_bytes(rtu, Some(self.now()));
+        let mut deframer = RtuDeframer::new(Direction::Request);
+        deframer.handle_bytes(rtu, None);
         deframer.handle_idle();
         let Some(RtuEvent::Frame(frame)) = deframer.poll_frame() else {
             return None;
         };
         let address = frame.address().0;
-        let (_, slave) = self.slaves.iter_mut().find(|(unit, _)| *unit == address)?;
-        let pdu_len = match Request::decode(frame.pdu()) {
-            Ok(request) => slave.answer(&request, &mut out[1..254])?,
-            Err(err) => {
-                let code = err.exception_code()?;
-                let function = FunctionCode::from(frame.function());
-                Response::exception(function, code)
-                    .encode(&mut out[1..254])
-                    .ok()?
+        let broadcast = frame.address().is_broadcast();
+        let mut answer_len = None;
+        for (unit, slave) in &mut self.slaves {
+            if *unit != address && !broadcast {
+                continue;
             }
-        };
+            let pdu_len = match Request::decode(frame.pdu()) {
+                Ok(request) => slave.answer(&request, &mut out[1..254]),
+                Err(err) => err.exception_code().and_then(|code| {
+                    let function = FunctionCode::from(frame.function());
+                    Response::exception(function, code)
+                        .encode(&mut out[1..254])
+                        .ok()
+                }),
+            };
+            answer_len = pdu_len.filter(|_| !broadcast);
+        }
         out[0] = address;
-        let len = modbus_core::rtu::seal(out, pdu_len + 1).ok()?;
+        let len = modbus_core::rtu::seal(out, answer_len? + 1).ok()?;
         // The frame the slave sent must be one the master accepts.
         debug_assert!(RtuFrame::new_checked(&out[..len]).is_ok());
         Some(len)
     }
-}
-
-fn exception_reply(
-    header: &MbapHeader,
-    function: FunctionCode,
-    code: ExceptionCode,
-    reply: &mut [u8; 260],
-) -> Option<usize> {
-    modbus_core::tcp::encode_frame(header.transaction_id, header.unit_id, reply, |pdu| {
-        Response::exception(function, code).encode(pdu)
-    })
-    .ok()
 }
