@@ -148,5 +148,62 @@ fn peers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, translation, crc, decode, deframe, peers);
+/// The engine's full round trip: TCP request in, RTU request out, RTU answer in, TCP answer
+/// out, against the two translation calls alone (what the engine adds: routing, queueing,
+/// matching, timers, events).
+fn gateway(c: &mut Criterion) {
+    use modbus_core::gateway::{
+        ChannelConfig, ChannelId, Gateway, GatewayConfig, Lane, Route, Transmit,
+    };
+    use modbus_core::time::Instant;
+
+    let mut config = GatewayConfig::default();
+    config.channels.push(ChannelConfig::default()).unwrap();
+    config
+        .routes
+        .push(Route::identity(1, 20, ChannelId(0)))
+        .unwrap();
+    let mut engine = Box::new(Gateway::<1, 8, 16>::new(&config, Instant::from_micros(0)).unwrap());
+    let client = engine
+        .handle_tcp_open(
+            "127.0.0.1:50000".parse().unwrap(),
+            Lane::Standard,
+            Instant::from_micros(0),
+        )
+        .unwrap();
+    let request = request_tcp();
+    let answer = fc03_response(3);
+    let mut group = c.benchmark_group("gateway");
+    group.throughput(Throughput::Elements(1));
+    let mut now = 0u64;
+    group.bench_function("engine-round-trip/fc03-3-registers", |b| {
+        b.iter(|| {
+            now += 1_000_000;
+            let t = Instant::from_micros(now);
+            engine.handle_tcp_bytes(client, black_box(&request), t);
+            assert!(matches!(
+                engine.poll_transmit(t),
+                Some(Transmit::Serial { .. })
+            ));
+            let t = Instant::from_micros(now + 20_000);
+            engine.handle_serial_bytes(ChannelId(0), black_box(&answer), t);
+            let Some(Transmit::Tcp { bytes, .. }) = engine.poll_transmit(t) else {
+                panic!("no answer")
+            };
+            black_box(bytes.len());
+            while engine.poll_event().is_some() {}
+        })
+    });
+    let mut rtu = [0u8; 256];
+    let mut tcp = [0u8; 260];
+    group.bench_function("translate-only/fc03-3-registers", |b| {
+        b.iter(|| {
+            let (header, _) = tcp_to_rtu(black_box(&request), &mut rtu).unwrap();
+            black_box(rtu_to_tcp(black_box(&answer), &header, &mut tcp).unwrap());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, translation, crc, decode, deframe, peers, gateway);
 criterion_main!(benches);
