@@ -32,56 +32,44 @@ pub(crate) fn answer(
     out: &mut [u8],
 ) -> Result<(usize, Effect), EncodeError> {
     let illegal = Response::exception(request.function(), ExceptionCode::IllegalFunction);
-    let (response_value, effect) = match request {
-        Request::Diagnostics(diagnostic) => {
-            let counter = match diagnostic.sub_function {
-                SubFunction::ReturnQueryData | SubFunction::ClearOverrunCounterAndFlag => {
-                    return Ok((
-                        Response::Diagnostics(*diagnostic).encode(out)?,
-                        Effect::None,
-                    ));
-                }
-                SubFunction::RestartCommunicationsOption
-                | SubFunction::ClearCountersAndDiagnosticRegister => {
-                    let response = Response::Diagnostics(*diagnostic);
-                    return Ok((response.encode(out)?, Effect::ClearCounters));
-                }
-                SubFunction::ReturnDiagnosticRegister
-                | SubFunction::ReturnServerNakCount
-                | SubFunction::ReturnBusCharacterOverrunCount => 0,
-                SubFunction::ReturnBusMessageCount => totals.bus_messages,
-                SubFunction::ReturnBusCommunicationErrorCount => totals.bus_communication_errors,
-                SubFunction::ReturnBusExceptionErrorCount => totals.bus_exceptions,
-                SubFunction::ReturnServerMessageCount => server.messages,
-                SubFunction::ReturnServerNoResponseCount => totals.no_response,
-                SubFunction::ReturnServerBusyCount => totals.busy,
-                SubFunction::ChangeAsciiInputDelimiter | SubFunction::ForceListenOnlyMode => {
-                    return Ok((illegal.encode(out)?, Effect::None));
-                }
-            };
-            (Some((diagnostic.sub_function, counter)), Effect::None)
-        }
-        Request::GetCommEventCounter => {
-            let response = Response::GetCommEventCounter {
+    let Request::Diagnostics(diagnostic) = request else {
+        let response = match request {
+            Request::GetCommEventCounter => Response::GetCommEventCounter {
                 busy: false,
                 event_count: server.completed,
-            };
-            return Ok((response.encode(out)?, Effect::None));
-        }
-        _ => (None, Effect::None),
+            },
+            _ => illegal,
+        };
+        return Ok((response.encode(out)?, Effect::None));
     };
-    let len = match response_value {
-        Some((sub_function, value)) => {
-            let data = [value];
-            Response::Diagnostics(Diagnostic {
-                sub_function,
-                data: Registers::from_slice(&data),
-            })
-            .encode(out)?
+    let echo = Response::Diagnostics(*diagnostic);
+    let counter = match diagnostic.sub_function {
+        SubFunction::ReturnQueryData | SubFunction::ClearOverrunCounterAndFlag => {
+            return Ok((echo.encode(out)?, Effect::None));
         }
-        None => illegal.encode(out)?,
+        SubFunction::RestartCommunicationsOption
+        | SubFunction::ClearCountersAndDiagnosticRegister => {
+            return Ok((echo.encode(out)?, Effect::ClearCounters));
+        }
+        SubFunction::ChangeAsciiInputDelimiter | SubFunction::ForceListenOnlyMode => {
+            return Ok((illegal.encode(out)?, Effect::None));
+        }
+        SubFunction::ReturnDiagnosticRegister
+        | SubFunction::ReturnServerNakCount
+        | SubFunction::ReturnBusCharacterOverrunCount => 0,
+        SubFunction::ReturnBusMessageCount => totals.bus_messages,
+        SubFunction::ReturnBusCommunicationErrorCount => totals.bus_communication_errors,
+        SubFunction::ReturnBusExceptionErrorCount => totals.bus_exceptions,
+        SubFunction::ReturnServerMessageCount => server.messages,
+        SubFunction::ReturnServerNoResponseCount => totals.no_response,
+        SubFunction::ReturnServerBusyCount => totals.busy,
     };
-    Ok((len, effect))
+    let data = [counter];
+    let response = Response::Diagnostics(Diagnostic {
+        sub_function: diagnostic.sub_function,
+        data: Registers::from_slice(&data),
+    });
+    Ok((response.encode(out)?, Effect::None))
 }
 
 #[cfg(test)]

@@ -32,15 +32,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         self.push_event(Event::FramingError { connection, error });
     }
 
-    pub(super) fn handle_adu(&mut self, connection: ConnectionId, adu: &[u8], now: Instant) {
+    pub(super) fn handle_adu(&mut self, connection: ConnectionId, adu: &[u8]) {
         let Some(conn) = self.connections.get(connection.index()) else {
             return;
         };
         match conn.state {
             ConnState::Client { lane, .. } => self.handle_client_request(connection, lane, adu),
-            ConnState::Upstream { upstream, .. } => {
-                self.handle_upstream_response(upstream, adu, now)
-            }
+            ConnState::Upstream { upstream, .. } => self.handle_upstream_response(upstream, adu),
             ConnState::Free => {}
         }
     }
@@ -66,20 +64,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let request = match Request::decode(pdu) {
             Ok(request) => request,
             Err(error) => {
-                let exception = Response::exception_for(pdu, &error);
                 self.push_event(Event::MalformedRequest {
                     connection,
                     transaction_id: header.transaction_id,
                     error,
-                    exception: exception.and_then(|r| match r {
-                        Response::Exception { code, .. } => Some(code),
-                        _ => None,
-                    }),
+                    exception: error.exception_code(),
                 });
-                match exception {
-                    Some(response) => self.reply(index, |out| response.encode(out)),
-                    None => self.free(index),
-                }
+                self.reply_malformed(index, pdu, &error);
                 return;
             }
         };
@@ -110,10 +101,20 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 });
             }
             RouteDecision::Broadcast { channel } if is_broadcast_write(&request) => {
-                self.enqueue(index, connection, channel, UnitId::BROADCAST, pdu);
+                let target = Target::Serial {
+                    channel,
+                    slave: UnitId::BROADCAST,
+                    awaits_answer: false,
+                };
+                self.enqueue(index, connection, target, pdu);
             }
             RouteDecision::Forward { channel, slave } => {
-                self.enqueue(index, connection, channel, slave, pdu);
+                let target = Target::Serial {
+                    channel,
+                    slave,
+                    awaits_answer: request.expects_response(),
+                };
+                self.enqueue(index, connection, target, pdu);
             }
             RouteDecision::NoRoute | RouteDecision::Broadcast { .. } => {
                 self.push_event(Event::NoRoute {
@@ -134,10 +135,12 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         index: usize,
         connection: ConnectionId,
-        channel: ChannelId,
-        slave: UnitId,
+        target: Target,
         pdu: &[u8],
     ) {
+        let Target::Serial { channel, slave, .. } = target else {
+            return;
+        };
         if self.queued(channel) >= usize::from(self.limits.queue_depth) {
             let Some(slot) = self.slots.get(index) else {
                 return;
@@ -163,7 +166,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             Ok(len) => {
                 slot.len = len;
                 slot.state = SlotState::Queued;
-                slot.target = Target::Serial { channel, slave };
+                slot.target = target;
             }
             // A PDU from a valid TCP frame always fits an RTU frame.
             Err(_) => self.free(index),
@@ -202,7 +205,12 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     ) -> Option<Transmit<'_>> {
         let ch = self.channels.get_mut(usize::from(channel.0))?;
         let slot = self.slots.get_mut(index)?;
-        let Target::Serial { slave, .. } = slot.target else {
+        let Target::Serial {
+            slave,
+            awaits_answer,
+            ..
+        } = slot.target
+        else {
             return None;
         };
         let bytes = slot.buf.get(..slot.len)?;
@@ -214,13 +222,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         if let Owner::Client(id) = slot.owner {
             ch.last_served = Some(id.index);
         }
-        let expects_response = !slave.is_broadcast()
-            && Request::decode(bytes.get(1..bytes.len().saturating_sub(2))?)
-                .is_ok_and(|r| r.expects_response());
         let owner = slot.owner;
         let header = slot.header;
         ch.ready_at = tx_end.saturating_add(ch.config.inter_frame_delay());
-        if expects_response {
+        if awaits_answer {
             slot.state = SlotState::InFlight;
             ch.busy = Some(Flight {
                 slot: index,
@@ -242,7 +247,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             }
         };
         self.push_event(event);
-        if !expects_response {
+        if !awaits_answer {
             self.complete_unanswered(index);
         }
         // From the channel's copy: a broadcast's slot may already hold the client's reply.
@@ -420,7 +425,8 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             return;
         };
         let attempt = slot.attempts;
-        if attempt <= retries && slot.owner != Owner::Orphan {
+        let orphan = slot.owner == Owner::Orphan;
+        if attempt <= retries && !orphan {
             slot.state = SlotState::Queued;
             ch.counters.retries = ch.counters.retries.wrapping_add(1);
             self.push_event(Event::Retry {
@@ -438,10 +444,6 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             slave,
             cause,
         });
-        let orphan = self
-            .slots
-            .get(flight.slot)
-            .is_some_and(|s| s.owner == Owner::Orphan);
         if self.exceptions.no_response && !orphan {
             let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
             self.reply_exception(flight.slot, function, code);

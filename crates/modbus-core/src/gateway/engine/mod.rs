@@ -193,7 +193,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// A connection closed, or a [`Transmit::Connect`] failed. Queued requests of a client
     /// are dropped, and an answer still due on a serial line will be dropped when it comes.
-    pub fn handle_tcp_closed(&mut self, connection: ConnectionId, now: Instant) {
+    pub fn handle_tcp_closed(&mut self, connection: ConnectionId, _now: Instant) {
         let Some(conn) = self.connection_mut(connection) else {
             return;
         };
@@ -205,7 +205,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 if let Some(link) = self.upstreams.get_mut(usize::from(upstream)) {
                     link.connection = None;
                 }
-                self.fail_upstream_requests(upstream, ExceptionCode::GatewayPathUnavailable, now);
+                self.fail_upstream_requests(upstream, ExceptionCode::GatewayPathUnavailable);
             }
             ConnState::Client { .. } => {
                 for slot in &mut self.slots {
@@ -236,7 +236,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         connection: ConnectionId,
         bytes: &[u8],
-        now: Instant,
+        _now: Instant,
     ) -> usize {
         let mut consumed = 0usize;
         // The deframer is fed at most the rest of one frame, and only while the connection
@@ -267,7 +267,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                     return bytes.len();
                 }
             };
-            self.handle_adu(connection, adu.get(..len).unwrap_or_default(), now);
+            self.handle_adu(connection, adu.get(..len).unwrap_or_default());
         }
         consumed
     }
@@ -283,7 +283,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         connection: ConnectionId,
         adu: &[u8],
-        now: Instant,
+        _now: Instant,
     ) -> Result<(), FrameRefused> {
         if self.connection_mut(connection).is_none() {
             return Err(FrameRefused::UnknownConnection);
@@ -295,7 +295,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             self.close_for_framing(connection, error);
             return Err(FrameRefused::Framing(error));
         }
-        self.handle_adu(connection, adu, now);
+        self.handle_adu(connection, adu);
         Ok(())
     }
 
@@ -365,7 +365,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             return self.transmit_ready(index, now);
         }
         if let Some(index) = self.sendable_upstream_slot() {
-            return self.transmit_upstream(index, now);
+            return self.transmit_upstream(index);
         }
         let channel = (0..self.channel_count).find_map(|i| {
             let ch = self.channels.get(i)?;
@@ -447,17 +447,15 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         let slot = self.slots.get_mut(index)?;
-        *slot = Slot {
-            state: SlotState::Queued,
-            owner,
-            target: Target::None,
-            header,
-            priority: false,
-            attempts: 0,
-            seq,
-            len: 0,
-            buf: slot.buf,
-        };
+        // Field by field: the 260-byte buffer is overwritten by whoever fills it.
+        slot.state = SlotState::Queued;
+        slot.owner = owner;
+        slot.target = Target::None;
+        slot.header = header;
+        slot.priority = false;
+        slot.attempts = 0;
+        slot.seq = seq;
+        slot.len = 0;
         Some(index)
     }
 
@@ -506,6 +504,15 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 slot.state = SlotState::Ready;
             }
             Err(_) => self.free(index),
+        }
+    }
+
+    /// Answers a request that failed to decode with the exception the specification assigns,
+    /// or frees its slot when it assigns none.
+    fn reply_malformed(&mut self, index: usize, pdu: &[u8], error: &DecodeError) {
+        match Response::exception_for(pdu, error) {
+            Some(response) => self.reply(index, |out| response.encode(out)),
+            None => self.free(index),
         }
     }
 

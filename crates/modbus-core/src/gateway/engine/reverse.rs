@@ -54,10 +54,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             };
         }
         if let Err(error) = Request::decode(frame.pdu()) {
-            match Response::exception_for(frame.pdu(), &error) {
-                Some(response) => self.reply(index, |out| response.encode(out)),
-                None => self.free(index),
-            }
+            self.reply_malformed(index, frame.pdu(), &error);
             return;
         }
         let Some(connection) = self.upstream_connection(upstream) else {
@@ -147,11 +144,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         })
     }
 
-    pub(super) fn transmit_upstream(
-        &mut self,
-        index: usize,
-        _now: Instant,
-    ) -> Option<Transmit<'_>> {
+    pub(super) fn transmit_upstream(&mut self, index: usize) -> Option<Transmit<'_>> {
         let slot = self.slots.get_mut(index)?;
         let Target::Upstream { upstream, .. } = slot.target else {
             return None;
@@ -162,7 +155,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         Some(Transmit::Tcp { connection, bytes })
     }
 
-    pub(super) fn handle_upstream_response(&mut self, upstream: u8, adu: &[u8], _now: Instant) {
+    pub(super) fn handle_upstream_response(&mut self, upstream: u8, adu: &[u8]) {
         let Ok(frame) = TcpFrame::new_checked(adu) else {
             return;
         };
@@ -240,12 +233,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         }
     }
 
-    pub(super) fn fail_upstream_requests(
-        &mut self,
-        upstream: u8,
-        code: ExceptionCode,
-        _now: Instant,
-    ) {
+    pub(super) fn fail_upstream_requests(&mut self, upstream: u8, code: ExceptionCode) {
         for index in 0..SLOTS {
             let Some(slot) = self.slots.get(index) else {
                 continue;

@@ -30,6 +30,8 @@ pub(super) enum Target {
     Serial {
         channel: ChannelId,
         slave: UnitId,
+        /// False for broadcasts and FC 08/04, which leave without waiting.
+        awaits_answer: bool,
     },
     Upstream {
         upstream: u8,
