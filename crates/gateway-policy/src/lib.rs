@@ -13,4 +13,6 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod access;
 pub mod banner;
+pub mod services;
