@@ -15,4 +15,5 @@ extern crate std;
 
 pub mod access;
 pub mod banner;
+pub mod firmware;
 pub mod services;
