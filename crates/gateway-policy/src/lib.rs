@@ -17,3 +17,4 @@ pub mod access;
 pub mod banner;
 pub mod firmware;
 pub mod services;
+pub mod time;
