@@ -15,6 +15,8 @@ extern crate std;
 
 pub mod access;
 pub mod banner;
+#[cfg(feature = "alloc")]
+pub mod dashboard;
 pub mod firmware;
 pub mod services;
 pub mod time;

@@ -1,0 +1,436 @@
+//! The device snapshot: plain data a device (or an operator's tool) gathers for a scan.
+//!
+//! Every part is optional. A part that is absent makes the checks that need it report
+//! [`CheckResult::CannotTell`](super::CheckResult::CannotTell), never a pass.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::net::IpAddr;
+
+use crate::access::AccessListConfig;
+use crate::services::{ServiceId, ServiceState, Transport};
+use crate::time::UnixTime;
+
+/// What the dashboard scans.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct DeviceSnapshot {
+    /// Model name, for the report header.
+    pub model: Option<String>,
+    /// The services the device has and whether each runs. A service missing from a present
+    /// list is taken as not present on the device (its check is not applicable).
+    pub services: Option<Vec<ServiceStatus>>,
+    /// Ports the device listens on.
+    pub open_ports: Option<Vec<OpenPort>>,
+    /// The firewall allow list (AIG-302 "Security > Firewall").
+    pub firewall: Option<Firewall>,
+    /// The accessible IP list (MGate "System Management > Accessible IP List").
+    pub access_list: Option<AccessListConfig>,
+    /// User accounts.
+    pub accounts: Option<Vec<Account>>,
+    /// Active login sessions.
+    pub sessions: Option<Vec<Session>>,
+    /// The password policy in force.
+    pub password_policy: Option<PasswordPolicySummary>,
+    /// Login failure lockout.
+    pub lockout: Option<LockoutSummary>,
+    /// The system use notification (login banner).
+    pub banner: Option<BannerSummary>,
+    /// Every certificate in the Certificate Center (or the HTTPS certificate of an MGate).
+    pub certificates: Option<Vec<CertificateSummary>>,
+    /// HTTPS console settings.
+    pub https: Option<HttpsSummary>,
+    /// SNMP agent settings.
+    pub snmp: Option<SnmpSummary>,
+    /// The reset button setting (MGate "Console Settings").
+    pub reset_button: Option<ResetButton>,
+    /// Azure IoT Edge, if the device runs it; `None` when unknown.
+    pub iot_edge: Option<IotEdge>,
+    /// Installed firmware.
+    pub firmware: Option<FirmwareSummary>,
+    /// Backups.
+    pub backup: Option<BackupSummary>,
+    /// Which event groups reach which log.
+    pub logging: Option<LoggingSummary>,
+}
+
+/// A service and its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct ServiceStatus {
+    /// The service.
+    pub id: ServiceId,
+    /// Running or not.
+    pub state: ServiceState,
+}
+
+/// A listening port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct OpenPort {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The port.
+    pub port: u16,
+    /// The process or service behind it, if known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub process: Option<String>,
+}
+
+/// The firewall's allow list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct Firewall {
+    /// Whether the firewall filters at all.
+    pub enabled: bool,
+    /// Allow rules.
+    pub allow: Vec<AllowRule>,
+}
+
+/// One allow rule: a port opened to some sources.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct AllowRule {
+    /// TCP or UDP.
+    pub transport: Transport,
+    /// The port.
+    pub port: u16,
+    /// Source networks (`192.168.1.0/24`); empty means any source.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub sources: Vec<String>,
+}
+
+/// A user account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Account {
+    /// Account name.
+    pub name: String,
+    /// Administrator level (the MGate "admin" group, the AIG "Administrator" role).
+    pub administrator: bool,
+    /// Whether the account may log in.
+    #[cfg_attr(feature = "serde", serde(default = "yes"))]
+    pub active: bool,
+    /// When its password was last changed.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub password_changed: Option<UnixTime>,
+    /// Whether it still has the vendor's default password, if known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub default_password: Option<bool>,
+    /// Its last successful login, if known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub last_login: Option<UnixTime>,
+}
+
+#[cfg(feature = "serde")]
+const fn yes() -> bool {
+    true
+}
+
+/// An active session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Session {
+    /// The account.
+    pub account: String,
+    /// The client's address.
+    pub source: IpAddr,
+    /// When it started.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub started: Option<UnixTime>,
+}
+
+/// The password policy in force, as the settings pages show it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct PasswordPolicySummary {
+    /// Minimum length in characters.
+    pub min_length: u32,
+    /// At least one digit.
+    pub require_digit: bool,
+    /// Mixed upper and lower case.
+    pub require_mixed_case: bool,
+    /// At least one special character.
+    pub require_special: bool,
+    /// Password lifetime in days (MGate), if enabled.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub lifetime_days: Option<u32>,
+    /// Change reminder threshold in days (AIG-302), if enabled.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub reminder_days: Option<u32>,
+}
+
+/// Login failure lockout settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct LockoutSummary {
+    /// Whether lockout is on.
+    pub enabled: bool,
+    /// Failures before the lock.
+    pub max_failures: u32,
+    /// Lock duration in minutes.
+    pub lockout_minutes: u32,
+}
+
+/// The system use notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct BannerSummary {
+    /// Whether it is shown.
+    pub enabled: bool,
+    /// Its text.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub text: String,
+}
+
+/// What the dashboard needs to know about one certificate (the `gateway-certs` crate produces
+/// it from the certificate itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct CertificateSummary {
+    /// Name in the Certificate Center.
+    pub name: String,
+    /// What uses it.
+    pub usage: CertificateUsage,
+    /// Subject common name.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub subject: Option<String>,
+    /// Start of validity.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub not_before: Option<UnixTime>,
+    /// End of validity.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub not_after: Option<UnixTime>,
+    /// Whether it is the vendor's default or the device's own self-signed certificate.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub vendor_default: Option<bool>,
+    /// RSA modulus bits, or the EC curve size, if known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub key_bits: Option<u32>,
+    /// Whether the key is RSA (the 2048-bit floor applies to RSA only).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub rsa: Option<bool>,
+}
+
+/// What a certificate is used for (the "Source" column of the AIG Certificate Center).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum CertificateUsage {
+    /// The HTTPS console.
+    HttpsServer,
+    /// The MQTT client.
+    MqttClient,
+    /// Azure IoT Edge downstream devices.
+    IotEdgeDownstream,
+    /// Azure IoT Device.
+    IotDevice,
+    /// Moxa DLM client enrolment.
+    DlmClient,
+    /// A trusted root CA.
+    TrustedRoot,
+    /// Anything else.
+    Other,
+}
+
+/// The lowest TLS version a server accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TlsVersion {
+    /// SSL 3.0.
+    #[cfg_attr(feature = "serde", serde(rename = "ssl3.0"))]
+    Ssl3,
+    /// TLS 1.0.
+    #[cfg_attr(feature = "serde", serde(rename = "1.0"))]
+    Tls1_0,
+    /// TLS 1.1.
+    #[cfg_attr(feature = "serde", serde(rename = "1.1"))]
+    Tls1_1,
+    /// TLS 1.2.
+    #[cfg_attr(feature = "serde", serde(rename = "1.2"))]
+    Tls1_2,
+    /// TLS 1.3.
+    #[cfg_attr(feature = "serde", serde(rename = "1.3"))]
+    Tls1_3,
+}
+
+/// HTTPS console settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct HttpsSummary {
+    /// The lowest protocol version accepted.
+    pub min_tls: TlsVersion,
+}
+
+/// An SNMP protocol version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum SnmpVersion {
+    /// SNMPv1: community strings in clear text.
+    V1,
+    /// SNMPv2c: community strings in clear text.
+    V2c,
+    /// SNMPv3: user-based security.
+    V3,
+}
+
+/// SNMP agent settings (MGate "System Management > SNMP Agent").
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct SnmpSummary {
+    /// Versions the agent answers.
+    pub versions: Vec<SnmpVersion>,
+    /// The read community string.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub read_community: Option<String>,
+    /// The write community string.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub write_community: Option<String>,
+    /// Whether SNMPv3 users have authentication and privacy (encryption) on.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub v3_auth_and_privacy: bool,
+}
+
+/// The reset button setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ResetButton {
+    /// Resets the device to factory settings at any time.
+    Enabled,
+    /// Works only in the first 60 seconds after power-on (the MGate recommendation).
+    DisableAfter60s,
+    /// Never resets.
+    Disabled,
+}
+
+/// Azure IoT Edge on the device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct IotEdge {
+    /// Whether IoT Edge is in use; the checks below are not applicable when it is not.
+    pub enabled: bool,
+    /// How the device was provisioned.
+    pub provisioning: Option<Provisioning>,
+    /// The name of the downstream certificate in the Certificate Center, if one is set.
+    pub downstream_certificate: Option<String>,
+    /// Deployed modules.
+    pub modules: Vec<EdgeModule>,
+}
+
+/// How a device was provisioned to Azure IoT Hub.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum Provisioning {
+    /// A connection string entered by hand.
+    ConnectionString,
+    /// DPS with a symmetric key.
+    SymmetricKey,
+    /// DPS with TPM attestation.
+    Tpm,
+    /// DPS with an X.509 certificate.
+    X509,
+}
+
+/// An IoT Edge module and where it puts data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct EdgeModule {
+    /// Module name.
+    pub name: String,
+    /// Host paths it writes to (bind mounts and volumes).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub host_paths: Vec<String>,
+    /// Whether it uses the system disk's non-configurable space (the root file system
+    /// outside the data partition), if known.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub uses_non_configurable_space: Option<bool>,
+    /// Whether it runs privileged or with granted capabilities instead of a service account.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub privileged: bool,
+}
+
+/// Installed firmware.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct FirmwareSummary {
+    /// Version string.
+    pub version: String,
+    /// Whether a newer release is known (from the last "Check for Upgrade"); `None` when
+    /// never checked.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub update_available: Option<bool>,
+}
+
+/// Backups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct BackupSummary {
+    /// The last backup; `None` means never.
+    pub last: Option<UnixTime>,
+}
+
+/// An MGate event group (guide section 3.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum EventGroup {
+    /// Cold and warm start.
+    System,
+    /// DHCP/BOOTP, NTP failure, IP conflict, link down.
+    Network,
+    /// Login failure, IP, password, firmware, certificate and configuration changes, log
+    /// cleared.
+    Configuration,
+}
+
+impl EventGroup {
+    /// The three groups.
+    pub const ALL: [Self; 3] = [Self::System, Self::Network, Self::Configuration];
+}
+
+/// Where one event group is recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct EventRouting {
+    /// The group.
+    pub group: EventGroup,
+    /// Recorded in the device's local log.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub local_log: bool,
+    /// Sent to the syslog server.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub syslog: bool,
+}
+
+/// The "System Log Settings" page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
+pub struct LoggingSummary {
+    /// Per event group.
+    pub groups: Vec<EventRouting>,
+    /// The syslog server, if configured.
+    pub syslog_server: Option<String>,
+}
