@@ -8,6 +8,8 @@
 //! for what can hurt any of them: control characters (terminal escape sequences), and a size
 //! limit in characters (what the operator sees) and in bytes (what the device stores).
 
+use core::fmt::{self, Write as _};
+
 /// The banner text of the AIG-302 "Default" mode, as the guide shows it.
 ///
 /// The guide's screenshot cuts the third sentence off; this constant keeps the two complete
@@ -99,6 +101,62 @@ impl<'a> LoginBanner<'a> {
     pub fn text(&self) -> &'a str {
         self.text
     }
+
+    /// The text for an HTML page: `&`, `<`, `>`, `"` and `'` escaped, each line break as
+    /// `<br>` followed by a newline. Safe inside an element's content and inside a quoted
+    /// attribute value.
+    pub fn html(&self) -> Html<'a> {
+        Html(self.text)
+    }
+
+    /// The text for a terminal (SSH pre-authentication, Telnet, serial console): every line
+    /// ends with CRLF, including the last.
+    pub fn terminal(&self) -> Terminal<'a> {
+        Terminal(self.text)
+    }
+}
+
+/// A banner rendered for HTML, from [`LoginBanner::html`].
+#[derive(Clone, Copy, Debug)]
+pub struct Html<'a>(&'a str);
+
+impl fmt::Display for Html<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, line) in lines(self.0).enumerate() {
+            if index > 0 {
+                f.write_str("<br>\n")?;
+            }
+            for c in line.chars() {
+                match c {
+                    '&' => f.write_str("&amp;")?,
+                    '<' => f.write_str("&lt;")?,
+                    '>' => f.write_str("&gt;")?,
+                    '"' => f.write_str("&quot;")?,
+                    '\'' => f.write_str("&#39;")?,
+                    other => f.write_char(other)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A banner rendered for a terminal, from [`LoginBanner::terminal`].
+#[derive(Clone, Copy, Debug)]
+pub struct Terminal<'a>(&'a str);
+
+impl fmt::Display for Terminal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        lines(self.0).try_for_each(|line| write!(f, "{line}\r\n"))
+    }
+}
+
+/// Lines split at LF or CRLF, without a trailing empty line.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.strip_suffix('\n')
+        .unwrap_or(text)
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
 }
 
 /// Why a login banner was refused.
@@ -169,6 +227,28 @@ mod tests {
             LoginBanner::new("\u{6f22}\u{6f22}\u{6f22}\u{6f22}", &limits),
             Err(BannerError::TooManyBytes { len: 12, max: 10 })
         );
+    }
+
+    #[test]
+    fn rendering_for_a_web_page_and_a_terminal() {
+        use alloc::string::ToString;
+        let banner = LoginBanner::new(
+            "<b>Authorised</b> use & \"only\"\r\nIt's monitored.\n",
+            &BannerLimits::MGATE,
+        )
+        .unwrap();
+        assert_eq!(
+            banner.html().to_string(),
+            "&lt;b&gt;Authorised&lt;/b&gt; use &amp; &quot;only&quot;<br>\nIt&#39;s monitored."
+        );
+        assert_eq!(
+            banner.terminal().to_string(),
+            "<b>Authorised</b> use & \"only\"\r\nIt's monitored.\r\n"
+        );
+        let aig = LoginBanner::new(AIG_302_DEFAULT_TEXT, &BannerLimits::AIG_302).unwrap();
+        let terminal = aig.terminal().to_string();
+        assert_eq!(terminal.matches("\r\n").count(), 3);
+        assert!(!terminal.replace("\r\n", "").contains('\n'));
     }
 
     #[test]

@@ -18,5 +18,7 @@ pub mod banner;
 #[cfg(feature = "alloc")]
 pub mod dashboard;
 pub mod firmware;
+#[cfg(feature = "alloc")]
+pub mod presets;
 pub mod services;
 pub mod time;
