@@ -19,6 +19,9 @@ pub mod banner;
 pub mod dashboard;
 pub mod firmware;
 #[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(feature = "alloc")]
 pub mod presets;
 pub mod services;
 pub mod time;
