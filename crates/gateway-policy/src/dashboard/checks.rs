@@ -482,6 +482,22 @@ fn cannot_tell(evidence: impl Into<String>) -> Outcome {
     (CheckResult::CannotTell, evidence.into())
 }
 
+/// Fails when any item failed, cannot tell when any is unknown, and passes otherwise: the
+/// shape of every check that looks at a list of things.
+fn judge(
+    (failed_what, failed): (&str, Vec<String>),
+    (unknown_what, unknown): (&str, Vec<&str>),
+    passed: impl FnOnce() -> String,
+) -> Outcome {
+    if !failed.is_empty() {
+        fail(format!("{failed_what}{}", list(failed)))
+    } else if !unknown.is_empty() {
+        cannot_tell(format!("{unknown_what}{}", list(unknown)))
+    } else {
+        pass(passed())
+    }
+}
+
 /// "a, b, c" of the items.
 fn list<T: ToString>(items: impl IntoIterator<Item = T>) -> String {
     items
@@ -543,20 +559,14 @@ fn password_age(scan: &Scan<'_>) -> Outcome {
             Some(_) => {}
         }
     }
-    if !stale.is_empty() {
-        fail(format!(
-            "passwords older than {interval} days: {}",
-            list(stale)
-        ))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("password age unknown for: {}", list(unknown)))
-    } else if checked == 0 {
-        not_applicable("no active account")
-    } else {
-        pass(format!(
-            "all {checked} active accounts changed their password within {interval} days"
-        ))
+    if checked == 0 {
+        return not_applicable("no active account");
     }
+    judge(
+        (&format!("passwords older than {interval} days: "), stale),
+        ("password age unknown for: ", unknown),
+        || format!("all {checked} active accounts changed their password within {interval} days"),
+    )
 }
 
 /// Sessions grouped by account: (account, number of sessions, distinct canonical sources).
@@ -628,23 +638,18 @@ fn default_password(scan: &Scan<'_>) -> Outcome {
     let defaults: Vec<_> = accounts
         .iter()
         .filter(|a| a.default_password == Some(true))
-        .map(|a| a.name.as_str())
+        .map(|a| a.name.clone())
         .collect();
     let unknown: Vec<_> = accounts
         .iter()
         .filter(|a| a.default_password.is_none())
         .map(|a| a.name.as_str())
         .collect();
-    if !defaults.is_empty() {
-        fail(format!(
-            "still on the vendor default password: {}",
-            list(defaults)
-        ))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("not known for: {}", list(unknown)))
-    } else {
-        pass("no active account has the vendor default password")
-    }
+    judge(
+        ("still on the vendor default password: ", defaults),
+        ("not known for: ", unknown),
+        || "no active account has the vendor default password".into(),
+    )
 }
 
 /// The vendor's default administrator account name on both devices.
@@ -858,7 +863,7 @@ fn non_configurable_space(scan: &Scan<'_>) -> Outcome {
         .modules
         .iter()
         .filter(|m| m.uses_non_configurable_space == Some(true))
-        .map(|m| m.name.as_str())
+        .map(|m| m.name.clone())
         .collect();
     let unknown: Vec<_> = edge
         .modules
@@ -866,13 +871,11 @@ fn non_configurable_space(scan: &Scan<'_>) -> Outcome {
         .filter(|m| m.uses_non_configurable_space.is_none())
         .map(|m| m.name.as_str())
         .collect();
-    if !using.is_empty() {
-        fail(format!("modules using it: {}", list(using)))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("not known for: {}", list(unknown)))
-    } else {
-        pass(format!("none of {} modules uses it", edge.modules.len()))
-    }
+    judge(
+        ("modules using it: ", using),
+        ("not known for: ", unknown),
+        || format!("none of {} modules uses it", edge.modules.len()),
+    )
 }
 
 fn module_privileges(scan: &Scan<'_>) -> Outcome {
@@ -955,21 +958,16 @@ fn expiring(scan: &Scan<'_>) -> Outcome {
             (end > scan.now && end <= horizon).then(|| format!("{} expires {end}", c.name))
         })
         .collect();
-    let unknown: Vec<_> = certificates
-        .iter()
-        .filter(|c| c.not_after.is_none())
-        .map(|c| c.name.as_str())
-        .collect();
-    if !soon.is_empty() {
-        fail(list(soon))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("expiry not known for: {}", list(unknown)))
-    } else {
-        pass(format!(
-            "none of {} certificates expires within {days} days",
-            certificates.len()
-        ))
-    }
+    judge(
+        ("", soon),
+        ("expiry not known for: ", unknown_expiry(certificates)),
+        || {
+            format!(
+                "none of {} certificates expires within {days} days",
+                certificates.len()
+            )
+        },
+    )
 }
 
 fn expired(scan: &Scan<'_>) -> Outcome {
@@ -987,21 +985,20 @@ fn expired(scan: &Scan<'_>) -> Outcome {
             _ => None,
         })
         .collect();
-    let unknown: Vec<_> = certificates
+    judge(
+        ("", invalid),
+        ("expiry not known for: ", unknown_expiry(certificates)),
+        || format!("all {} certificates are valid now", certificates.len()),
+    )
+}
+
+/// Certificates whose end of validity is not known.
+fn unknown_expiry(certificates: &[CertificateSummary]) -> Vec<&str> {
+    certificates
         .iter()
         .filter(|c| c.not_after.is_none())
         .map(|c| c.name.as_str())
-        .collect();
-    if !invalid.is_empty() {
-        fail(list(invalid))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("expiry not known for: {}", list(unknown)))
-    } else {
-        pass(format!(
-            "all {} certificates are valid now",
-            certificates.len()
-        ))
-    }
+        .collect()
 }
 
 /// Checked whether or not HTTPS runs now: its certificate serves as soon as it is enabled.
@@ -1054,13 +1051,9 @@ fn key_strength(scan: &Scan<'_>) -> Outcome {
         .filter(|c| c.rsa.is_none() || (c.rsa == Some(true) && c.key_bits.is_none()))
         .map(|c| c.name.as_str())
         .collect();
-    if !weak.is_empty() {
-        fail(list(weak))
-    } else if !unknown.is_empty() {
-        cannot_tell(format!("key size not known for: {}", list(unknown)))
-    } else {
-        pass(format!("no RSA key below {min} bits"))
-    }
+    judge(("", weak), ("key size not known for: ", unknown), || {
+        format!("no RSA key below {min} bits")
+    })
 }
 
 /// Checked whether or not HTTPS runs now, as for the certificate.
