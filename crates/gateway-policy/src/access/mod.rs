@@ -167,27 +167,11 @@ impl<const N: usize> AccessListConfig<N> {
     ///
     /// The first problem, as [`AccessList::new`] reports it.
     pub fn validate(&self) -> Result<(), AccessListError> {
-        if self.max_entries > N {
-            return Err(AccessListError::CapacityExceeded {
-                max_entries: self.max_entries,
-                capacity: N,
-            });
-        }
-        if self.entries.len() > self.max_entries {
-            return Err(AccessListError::TooManyEntries {
-                len: self.entries.len(),
-                max: self.max_entries,
-            });
-        }
-        if self.additional_restrictions && !self.activate {
-            return Err(AccessListError::RestrictionsWithoutList);
-        }
-        for (index, entry) in self.entries.iter().enumerate() {
-            entry
-                .network()
-                .map_err(|error| AccessListError::Entry { index, error })?;
-        }
-        Ok(())
+        let mut first = None;
+        self.config_errors(|error| {
+            first.get_or_insert(error);
+        });
+        first.map_or(Ok(()), Err)
     }
 }
 
