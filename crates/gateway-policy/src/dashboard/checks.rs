@@ -23,8 +23,12 @@ struct Scan<'a> {
     policy: &'a ScanPolicy,
 }
 
-/// A check's verdict and the evidence for it.
-type Outcome = (CheckResult, String);
+/// A check's result and the evidence for it.
+type Verdict = (CheckResult, String);
+
+/// `Ok` when the check judged the device (pass, fail); `Err` when it stopped before judging
+/// (not applicable, cannot tell), so that `?` ends a check early.
+type Outcome = Result<Verdict, Verdict>;
 
 /// A check of the table.
 struct Check {
@@ -408,7 +412,7 @@ pub(super) fn run(snapshot: &DeviceSnapshot, now: UnixTime, policy: &ScanPolicy)
     };
     let mut findings = Vec::with_capacity(CHECKS.len() + SERVICE_CHECKS.len());
     for check in CHECKS {
-        let (result, evidence) = (check.run)(&scan);
+        let (result, evidence) = (check.run)(&scan).unwrap_or_else(|stopped| stopped);
         findings.push(Finding {
             id: Cow::Borrowed(check.id),
             category: check.category,
@@ -426,7 +430,8 @@ pub(super) fn run(snapshot: &DeviceSnapshot, now: UnixTime, policy: &ScanPolicy)
             .filter_map(|guide| services::lookup(guide, id))
             .collect();
         let recommended = recommended_state(id);
-        let (result, evidence) = service_state(&scan, id, recommended);
+        let (result, evidence) =
+            service_state(&scan, id, recommended).unwrap_or_else(|stopped| stopped);
         let remark = rows.first().map_or("", |row| row.remark);
         let reference = rows
             .iter()
@@ -467,18 +472,26 @@ pub(super) fn recommended_state(id: ServiceId) -> ServiceState {
 }
 
 fn pass(evidence: impl Into<String>) -> Outcome {
-    (CheckResult::Pass, evidence.into())
+    Ok((CheckResult::Pass, evidence.into()))
 }
 
 fn fail(evidence: impl Into<String>) -> Outcome {
-    (CheckResult::Fail, evidence.into())
+    Ok((CheckResult::Fail, evidence.into()))
 }
 
 fn not_applicable(evidence: impl Into<String>) -> Outcome {
-    (CheckResult::NotApplicable, evidence.into())
+    Err(stop_not_applicable(evidence))
 }
 
 fn cannot_tell(evidence: impl Into<String>) -> Outcome {
+    Err(stop_cannot_tell(evidence))
+}
+
+fn stop_not_applicable(evidence: impl Into<String>) -> Verdict {
+    (CheckResult::NotApplicable, evidence.into())
+}
+
+fn stop_cannot_tell(evidence: impl Into<String>) -> Verdict {
     (CheckResult::CannotTell, evidence.into())
 }
 
@@ -803,21 +816,18 @@ fn accessible_ip_list(scan: &Scan<'_>) -> Outcome {
     }
 }
 
-fn edge<'a>(scan: &Scan<'a>) -> Result<&'a super::IotEdge, Outcome> {
+fn edge<'a>(scan: &Scan<'a>) -> Result<&'a super::IotEdge, Verdict> {
     match scan.snapshot.iot_edge.as_ref() {
-        None => Err(cannot_tell(
+        None => Err(stop_cannot_tell(
             "the snapshot does not say whether IoT Edge runs",
         )),
-        Some(edge) if !edge.enabled => Err(not_applicable("Azure IoT Edge is not in use")),
+        Some(edge) if !edge.enabled => Err(stop_not_applicable("Azure IoT Edge is not in use")),
         Some(edge) => Ok(edge),
     }
 }
 
 fn configurable_space(scan: &Scan<'_>) -> Outcome {
-    let edge = match edge(scan) {
-        Ok(edge) => edge,
-        Err(outcome) => return outcome,
-    };
+    let edge = edge(scan)?;
     let allowed = &scan.policy.edge_module_paths;
     let outside: Vec<_> = edge
         .modules
@@ -855,10 +865,7 @@ fn within(path: &str, prefix: &str) -> bool {
 }
 
 fn non_configurable_space(scan: &Scan<'_>) -> Outcome {
-    let edge = match edge(scan) {
-        Ok(edge) => edge,
-        Err(outcome) => return outcome,
-    };
+    let edge = edge(scan)?;
     let using: Vec<_> = edge
         .modules
         .iter()
@@ -879,10 +886,7 @@ fn non_configurable_space(scan: &Scan<'_>) -> Outcome {
 }
 
 fn module_privileges(scan: &Scan<'_>) -> Outcome {
-    let edge = match edge(scan) {
-        Ok(edge) => edge,
-        Err(outcome) => return outcome,
-    };
+    let edge = edge(scan)?;
     let privileged: Vec<_> = edge
         .modules
         .iter()
@@ -900,10 +904,7 @@ fn module_privileges(scan: &Scan<'_>) -> Outcome {
 }
 
 fn iot_edge_downstream(scan: &Scan<'_>) -> Outcome {
-    let edge = match edge(scan) {
-        Ok(edge) => edge,
-        Err(outcome) => return outcome,
-    };
+    let edge = edge(scan)?;
     let Some(name) = edge.downstream_certificate.as_deref() else {
         return fail("no downstream certificate is configured: the default one is used");
     };
@@ -921,10 +922,7 @@ fn iot_edge_downstream(scan: &Scan<'_>) -> Outcome {
 }
 
 fn provisioning(scan: &Scan<'_>) -> Outcome {
-    let edge = match edge(scan) {
-        Ok(edge) => edge,
-        Err(outcome) => return outcome,
-    };
+    let edge = edge(scan)?;
     match edge.provisioning {
         None => cannot_tell("the provisioning method is not known"),
         Some(Provisioning::ConnectionString) => fail("provisioned with a connection string"),
@@ -936,19 +934,16 @@ fn provisioning(scan: &Scan<'_>) -> Outcome {
     }
 }
 
-fn certificates<'a>(scan: &Scan<'a>) -> Result<&'a [CertificateSummary], Outcome> {
+fn certificates<'a>(scan: &Scan<'a>) -> Result<&'a [CertificateSummary], Verdict> {
     match scan.snapshot.certificates.as_deref() {
-        None => Err(cannot_tell("the snapshot has no certificate list")),
-        Some([]) => Err(not_applicable("no certificates")),
+        None => Err(stop_cannot_tell("the snapshot has no certificate list")),
+        Some([]) => Err(stop_not_applicable("no certificates")),
         Some(certificates) => Ok(certificates),
     }
 }
 
 fn expiring(scan: &Scan<'_>) -> Outcome {
-    let certificates = match certificates(scan) {
-        Ok(certificates) => certificates,
-        Err(outcome) => return outcome,
-    };
+    let certificates = certificates(scan)?;
     let days = scan.policy.certificate_warning_days;
     let horizon = scan.now.plus_days(u64::from(days));
     let soon: Vec<_> = certificates
@@ -971,10 +966,7 @@ fn expiring(scan: &Scan<'_>) -> Outcome {
 }
 
 fn expired(scan: &Scan<'_>) -> Outcome {
-    let certificates = match certificates(scan) {
-        Ok(certificates) => certificates,
-        Err(outcome) => return outcome,
-    };
+    let certificates = certificates(scan)?;
     let invalid: Vec<_> = certificates
         .iter()
         .filter_map(|c| match (c.not_before, c.not_after) {
@@ -1003,10 +995,7 @@ fn unknown_expiry(certificates: &[CertificateSummary]) -> Vec<&str> {
 
 /// Checked whether or not HTTPS runs now: its certificate serves as soon as it is enabled.
 fn https_trusted(scan: &Scan<'_>) -> Outcome {
-    let certificates = match certificates(scan) {
-        Ok(certificates) => certificates,
-        Err(outcome) => return outcome,
-    };
+    let certificates = certificates(scan)?;
     let https: Vec<_> = certificates
         .iter()
         .filter(|c| c.usage == CertificateUsage::HttpsServer)
@@ -1032,10 +1021,7 @@ fn https_trusted(scan: &Scan<'_>) -> Outcome {
 }
 
 fn key_strength(scan: &Scan<'_>) -> Outcome {
-    let certificates = match certificates(scan) {
-        Ok(certificates) => certificates,
-        Err(outcome) => return outcome,
-    };
+    let certificates = certificates(scan)?;
     let min = scan.policy.min_rsa_bits;
     let weak: Vec<_> = certificates
         .iter()
@@ -1109,24 +1095,21 @@ fn banner(scan: &Scan<'_>) -> Outcome {
     }
 }
 
-fn snmp_agent_runs<'a>(scan: &Scan<'a>) -> Result<&'a super::SnmpSummary, Outcome> {
+fn snmp_agent_runs<'a>(scan: &Scan<'a>) -> Result<&'a super::SnmpSummary, Verdict> {
     match state_of(scan, ServiceId::SnmpAgent) {
         Some(None | Some(ServiceState::Disabled)) => {
-            return Err(not_applicable("the SNMP agent is not running"));
+            return Err(stop_not_applicable("the SNMP agent is not running"));
         }
         None | Some(Some(ServiceState::Enabled)) => {}
     }
     scan.snapshot
         .snmp
         .as_ref()
-        .ok_or_else(|| cannot_tell("the snapshot has no SNMP settings"))
+        .ok_or_else(|| stop_cannot_tell("the snapshot has no SNMP settings"))
 }
 
 fn snmp_versions(scan: &Scan<'_>) -> Outcome {
-    let snmp = match snmp_agent_runs(scan) {
-        Ok(snmp) => snmp,
-        Err(outcome) => return outcome,
-    };
+    let snmp = snmp_agent_runs(scan)?;
     let clear: Vec<_> = snmp
         .versions
         .iter()
@@ -1149,10 +1132,7 @@ fn snmp_versions(scan: &Scan<'_>) -> Outcome {
 const DEFAULT_COMMUNITIES: [&str; 2] = ["public", "private"];
 
 fn snmp_community(scan: &Scan<'_>) -> Outcome {
-    let snmp = match snmp_agent_runs(scan) {
-        Ok(snmp) => snmp,
-        Err(outcome) => return outcome,
-    };
+    let snmp = snmp_agent_runs(scan)?;
     if !snmp
         .versions
         .iter()
