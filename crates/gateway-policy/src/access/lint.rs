@@ -23,7 +23,7 @@ pub enum LintLevel {
 }
 
 /// An address family.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Family {
@@ -186,8 +186,8 @@ impl<const N: usize> AccessListConfig<N> {
         // an entry is inside an earlier one exactly when the widest entry seen so far that
         // reaches it contains it (prefixes nest or are disjoint).
         active.sort_unstable_by(|(a, ia), (b, ib)| {
-            family(a)
-                .cmp(&family(b))
+            family_of(a)
+                .cmp(&family_of(b))
                 .then_with(|| start(a).cmp(&start(b)))
                 .then_with(|| a.prefix_len().cmp(&b.prefix_len()))
                 .then_with(|| ia.cmp(ib))
@@ -197,8 +197,7 @@ impl<const N: usize> AccessListConfig<N> {
         let mut widest: Option<(IpNet, usize)> = None;
         let mut coverage = Coverage::default();
         for &(network, index) in &active {
-            let is_v6 = family(&network);
-            if previous.is_some_and(|(p, _)| family(&p) != is_v6) {
+            if previous.is_some_and(|(p, _)| family_of(&p) != family_of(&network)) {
                 coverage.finish(self.activate, &mut report);
                 widest = None;
             }
@@ -316,10 +315,6 @@ impl Coverage {
         }
         *self = Self::default();
     }
-}
-
-fn family(network: &IpNet) -> bool {
-    matches!(network, IpNet::V6(_))
 }
 
 fn family_of(network: &IpNet) -> Family {
