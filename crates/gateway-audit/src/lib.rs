@@ -13,4 +13,8 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+pub mod event;
+pub mod format;
+pub mod route;
 pub mod syslog;
+pub mod time;
