@@ -302,13 +302,12 @@ const fn is_kind_name(name: &str) -> bool {
     if bytes.is_empty() || bytes.len() > 32 {
         return false;
     }
-    let mut at = 0;
-    while at < bytes.len() {
-        let b = bytes[at];
-        if !(b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+    let mut rest = bytes;
+    while let [b, tail @ ..] = rest {
+        if !(b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_') {
             return false;
         }
-        at += 1;
+        rest = tail;
     }
     true
 }
@@ -595,7 +594,7 @@ mod tests {
 
     #[test]
     fn builtin_kinds_are_consistent() {
-        let mut ids: std::vec::Vec<u16> = EventKind::ALL.iter().map(|kind| kind.id()).collect();
+        let mut ids: alloc::vec::Vec<u16> = EventKind::ALL.iter().map(|kind| kind.id()).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), EventKind::ALL.len(), "ids are unique");

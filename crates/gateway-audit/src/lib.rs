@@ -15,6 +15,7 @@ extern crate std;
 
 pub mod event;
 pub mod format;
+pub mod log;
 pub mod route;
 pub mod syslog;
 pub mod time;

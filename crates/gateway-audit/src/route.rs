@@ -198,7 +198,7 @@ mod tests {
         let channels = routing.route(&warning);
         assert!(channels.local_log && channels.syslog && channels.snmp_trap && !channels.email);
         assert_eq!(
-            channels.iter().collect::<std::vec::Vec<_>>(),
+            channels.iter().collect::<alloc::vec::Vec<_>>(),
             [Channel::LocalLog, Channel::Syslog, Channel::SnmpTrap]
         );
         let overflow = Event::new(EventKind::LogOverflow);
@@ -215,7 +215,7 @@ mod tests {
         let event = Event::new(kind).with_outcome(Outcome::Failure);
         assert!(routing.route(&event).is_empty());
         assert_eq!(
-            routing.unrouted_groups().collect::<std::vec::Vec<_>>(),
+            routing.unrouted_groups().collect::<alloc::vec::Vec<_>>(),
             [EventGroup::Network]
         );
     }

@@ -362,7 +362,7 @@ fn civil_from_days(days: i64) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::string::ToString;
+    use alloc::string::ToString;
 
     #[test]
     fn rfc_5424_timestamp_examples() {

@@ -29,7 +29,7 @@
 //! let (len, message) = text.split_once(' ').unwrap();
 //! assert_eq!(len.parse::<usize>()?, message.len());
 //! assert!(message.starts_with(
-//!     "<132>1 2026-11-18T09:46:40Z mgate-01 gateway - LOGIN_FAILED [timeQuality tzKnown=\"1\""
+//!     "<132>1 2026-11-18T11:06:40Z mgate-01 gateway - LOGIN_FAILED [timeQuality tzKnown=\"1\""
 //! ));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
