@@ -16,6 +16,8 @@ extern crate std;
 pub mod event;
 pub mod format;
 pub mod log;
+#[cfg(feature = "parse")]
+pub mod parse;
 pub mod route;
 pub mod syslog;
 pub mod time;

@@ -39,6 +39,8 @@ mod json;
 mod rfc3164;
 mod rfc5424;
 
+pub(crate) use rfc5424::{BOM, is_sd_name};
+
 use core::fmt;
 use core::net::IpAddr;
 
