@@ -15,6 +15,9 @@ extern crate std;
 
 pub mod event;
 pub mod format;
+#[cfg(feature = "parse")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod log;
 #[cfg(feature = "parse")]
 pub mod parse;

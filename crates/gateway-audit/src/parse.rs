@@ -125,16 +125,11 @@ fn message(input: &[u8]) -> Res<'_, Message> {
         .map_err(|_| nom::Err::Error(nom::error::Error::new(input, nom::error::ErrorKind::Tag)))?;
     let input = input.get(used..).unwrap_or_default();
     let (input, _) = tag(&b"1 "[..]).parse(input)?;
-    let (input, timestamp) = nil_or(map_res(token(1, 32), |text: &[u8]| {
-        core::str::from_utf8(text)
-            .map_err(|_| ())
-            .and_then(|text| text.parse::<Timestamp>().map_err(|_| ()))
-    }))
-    .parse(input)?;
-    let (input, hostname) = preceded(tag(&b" "[..]), nil_or(string(token(1, 255)))).parse(input)?;
-    let (input, app_name) = preceded(tag(&b" "[..]), nil_or(string(token(1, 48)))).parse(input)?;
-    let (input, proc_id) = preceded(tag(&b" "[..]), nil_or(string(token(1, 128)))).parse(input)?;
-    let (input, msg_id) = preceded(tag(&b" "[..]), nil_or(string(token(1, 32)))).parse(input)?;
+    let (input, timestamp) = field(32, |text| text.parse::<Timestamp>().ok()).parse(input)?;
+    let (input, hostname) = preceded(tag(&b" "[..]), field(255, owned)).parse(input)?;
+    let (input, app_name) = preceded(tag(&b" "[..]), field(48, owned)).parse(input)?;
+    let (input, proc_id) = preceded(tag(&b" "[..]), field(128, owned)).parse(input)?;
+    let (input, msg_id) = preceded(tag(&b" "[..]), field(32, owned)).parse(input)?;
     let (input, structured_data) = preceded(
         tag(&b" "[..]),
         alt((map(tag(&b"-"[..]), |_| Vec::new()), many1(sd_element))),
@@ -162,30 +157,31 @@ fn message(input: &[u8]) -> Res<'_, Message> {
     Ok((input, message))
 }
 
-/// `-` or what `parser` reads.
-fn nil_or<'a, T>(
-    parser: impl Parser<&'a [u8], Output = T, Error = nom::error::Error<&'a [u8]>>,
-) -> impl Parser<&'a [u8], Output = Option<T>, Error = nom::error::Error<&'a [u8]>> {
-    alt((map(tag(&b"-"[..]), |_| None), map(parser, Some)))
-}
-
-fn token<'a>(
-    min: usize,
+/// A header field: 1 to `max` printable ASCII characters, `None` for the NILVALUE `-` alone
+/// (a field such as `-x` is a value), converted by `convert`.
+fn field<'a, T>(
     max: usize,
-) -> impl Parser<&'a [u8], Output = &'a [u8], Error = nom::error::Error<&'a [u8]>> {
-    take_while_m_n(min, max, is_print_us_ascii)
+    convert: impl Fn(&str) -> Option<T>,
+) -> impl Parser<&'a [u8], Output = Option<T>, Error = nom::error::Error<&'a [u8]>> {
+    map_res(
+        take_while_m_n(1, max, is_print_us_ascii),
+        move |bytes: &[u8]| match core::str::from_utf8(bytes) {
+            Ok("-") => Ok(None),
+            Ok(text) => convert(text).map(Some).ok_or(()),
+            Err(_) => Err(()),
+        },
+    )
 }
 
-fn string<'a>(
-    parser: impl Parser<&'a [u8], Output = &'a [u8], Error = nom::error::Error<&'a [u8]>>,
-) -> impl Parser<&'a [u8], Output = String, Error = nom::error::Error<&'a [u8]>> {
-    map_res(parser, |bytes: &[u8]| {
-        core::str::from_utf8(bytes).map(String::from)
-    })
+fn owned(text: &str) -> Option<String> {
+    Some(String::from(text))
 }
 
 fn sd_name<'a>() -> impl Parser<&'a [u8], Output = String, Error = nom::error::Error<&'a [u8]>> {
-    string(take_while_m_n(1, 32, crate::format::is_sd_name))
+    map_res(
+        take_while_m_n(1, 32, crate::format::is_sd_name),
+        |bytes: &[u8]| core::str::from_utf8(bytes).map(String::from),
+    )
 }
 
 fn sd_element(input: &[u8]) -> Res<'_, SdElement> {

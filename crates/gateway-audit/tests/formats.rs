@@ -163,6 +163,16 @@ fn hostile_header_fields_are_made_printable() {
     let message = Message::parse(line.as_bytes()).unwrap();
     assert_eq!(message.hostname.as_deref(), Some("bad_host_name"));
     assert_eq!(message.app_name.unwrap().len(), 48);
+    // A value that starts like the NILVALUE is still a value (found by fuzzing).
+    let line = Format::Rfc5424.to_string(
+        &record(Event::new(EventKind::ColdStart)),
+        &Origin::new("-=ade", "-"),
+    );
+    let message = Message::parse(line.as_bytes()).unwrap();
+    assert_eq!(
+        (message.hostname.as_deref(), message.app_name),
+        (Some("-=ade"), None)
+    );
 }
 
 const HOSTILE: [&str; 9] = [

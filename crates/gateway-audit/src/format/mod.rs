@@ -39,6 +39,7 @@ mod json;
 mod rfc3164;
 mod rfc5424;
 
+#[cfg(feature = "parse")]
 pub(crate) use rfc5424::{BOM, is_sd_name};
 
 use core::fmt;
