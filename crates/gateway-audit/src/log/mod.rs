@@ -75,14 +75,16 @@ pub struct LogSettings {
 }
 
 impl LogSettings {
-    /// The MGate as the guide shows it: no capacity warning, overwrite the oldest records.
+    /// The MGate page as the guide shows it: capacity warning at 0 % (off). The guide's
+    /// screenshot leaves the oversize action blank; this preset overwrites the oldest records,
+    /// so that the newest events are kept.
     pub const MGATE_GUIDE: Self = Self {
         capacity_warning_percent: None,
         oversize: OversizeAction::OverwriteOldest,
     };
 
-    /// A warning at 80 % (auditd's `space_left` default is 75 MB of 8 GB; 80 % leaves an
-    /// operator time to export), overwrite the oldest records.
+    /// A warning at 80 %, which leaves an operator time to export the log before the oldest
+    /// records are overwritten, and overwrite the oldest records.
     pub const RECOMMENDED: Self = Self {
         capacity_warning_percent: Some(80),
         oversize: OversizeAction::OverwriteOldest,
