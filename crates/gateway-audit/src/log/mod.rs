@@ -761,15 +761,10 @@ impl<S: Storage> LocalLog<S> {
     ) -> Result<Option<Found>, LogError<S::Error>> {
         let most_records = (self.ring_len / (RECORD_HEADER + RECORD_CRC)) as u64;
         let horizon = after.saturating_add(most_records + 2);
-        for step in 1..self.ring_len - used {
-            let at = self.wrap(tail + step);
-            if let Some(found) = self.read_record(at, after, 0)? {
-                if found.sequence <= horizon {
-                    return Ok(Some(found));
-                }
-            }
-        }
-        Ok(None)
+        let free = self.ring_len - used;
+        self.scan(tail + 1, free.saturating_sub(1), after, |found| {
+            found.sequence <= horizon
+        })
     }
 
     /// Whether a whole record numbered `after + 1` exists anywhere in the ring.
@@ -778,15 +773,29 @@ impl<S: Storage> LocalLog<S> {
         from: usize,
         after: u64,
     ) -> Result<bool, LogError<S::Error>> {
-        for step in 0..self.ring_len {
+        let next = after.saturating_add(1);
+        let found = self.scan(from, self.ring_len, after, |found| found.sequence == next)?;
+        Ok(found.is_some())
+    }
+
+    /// The first whole record numbered above `after` that `accept` takes, trying each of
+    /// `steps` byte offsets from ring offset `from`.
+    fn scan(
+        &mut self,
+        from: usize,
+        steps: usize,
+        after: u64,
+        accept: impl Fn(&Found) -> bool,
+    ) -> Result<Option<Found>, LogError<S::Error>> {
+        for step in 0..steps {
             let at = self.wrap(from + step);
             if let Some(found) = self.read_record(at, after, 0)? {
-                if found.sequence == after + 1 {
-                    return Ok(true);
+                if accept(&found) {
+                    return Ok(Some(found));
                 }
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// Whether the bytes at the tail are the start of a record numbered next that did not
