@@ -21,6 +21,7 @@ pub mod firmware;
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod password;
 #[cfg(feature = "alloc")]
 pub mod presets;
 pub mod services;

@@ -1,0 +1,60 @@
+//! NFKC normalisation into a buffer that is wiped when dropped.
+
+use alloc::string::String;
+use core::fmt;
+
+use unicode_normalization::UnicodeNormalization as _;
+use zeroize::Zeroizing;
+
+use super::MAX_PASSWORD_BYTES;
+
+/// A password in NFKC, wiped from memory when dropped.
+///
+/// Its buffer is allocated once at its largest size, so that no reallocation leaves a copy
+/// behind in freed memory.
+pub struct Normalized {
+    text: Zeroizing<String>,
+    chars: usize,
+}
+
+/// Normalises `password` to NFKC (see the [module docs](super) for why that form).
+///
+/// # Errors
+///
+/// The byte length (before or after normalisation, whichever exceeded) when it is above
+/// [`MAX_PASSWORD_BYTES`]; normalisation stops as soon as the cap is passed.
+pub fn normalize(password: &str) -> Result<Normalized, usize> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(password.len());
+    }
+    let mut text = Zeroizing::new(String::with_capacity(MAX_PASSWORD_BYTES));
+    let mut chars = 0;
+    for c in password.nfkc() {
+        if text.len() + c.len_utf8() > MAX_PASSWORD_BYTES {
+            return Err(text.len() + c.len_utf8());
+        }
+        text.push(c);
+        chars += 1;
+    }
+    Ok(Normalized { text, chars })
+}
+
+impl Normalized {
+    /// The normalised text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Its length in Unicode scalar values.
+    pub fn chars(&self) -> usize {
+        self.chars
+    }
+}
+
+impl fmt::Debug for Normalized {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Normalized")
+            .field("chars", &self.chars)
+            .finish_non_exhaustive()
+    }
+}
