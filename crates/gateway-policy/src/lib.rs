@@ -14,6 +14,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod access;
+pub mod accounts;
 pub mod banner;
 #[cfg(feature = "alloc")]
 pub mod dashboard;
@@ -21,8 +22,11 @@ pub mod firmware;
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod lockout;
+pub mod login;
 pub mod password;
 #[cfg(feature = "alloc")]
 pub mod presets;
 pub mod services;
+pub mod session;
 pub mod time;

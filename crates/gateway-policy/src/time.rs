@@ -39,6 +39,17 @@ impl UnixTime {
         days.checked_mul(SECONDS_PER_DAY).map(Self)
     }
 
+    /// `secs` later, saturating.
+    #[must_use]
+    pub const fn plus_secs(self, secs: u64) -> Self {
+        Self(self.0.saturating_add(secs))
+    }
+
+    /// Seconds from `earlier` to `self`, 0 if `earlier` is later.
+    pub const fn secs_since(self, earlier: Self) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
     /// `days` later, saturating.
     #[must_use]
     pub const fn plus_days(self, days: u64) -> Self {

@@ -13,10 +13,8 @@ use core::time::Duration;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use gateway_policy::password::storage::{
-    HashBounds, HashParams, Hasher, StoredHashError, Verdict, calibrate,
-};
-use gateway_policy::password::{PasswordPolicy, Rejection, normalize};
+use gateway_policy::password::storage::{HashBounds, HashParams, Hasher, calibrate};
+use gateway_policy::password::{PasswordPolicy, Rejection, StoredHashError, Verdict, normalize};
 
 /// Small parameters so that the tests run in milliseconds; the code path is the same.
 const FAST: HashParams = HashParams {

@@ -121,6 +121,40 @@ pub enum SpecialSet {
     AnyNonAlphanumeric,
 }
 
+/// Why a stored hash was not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoredHashError {
+    /// Not a PHC string, or argon2 parameters that do not parse.
+    #[error("the stored hash is not a valid argon2 PHC string")]
+    Malformed,
+    /// Not argon2id version 19.
+    #[error("the stored hash is not argon2id v=19")]
+    Unsupported,
+    /// Parameters beyond the bounds: verifying would cost more than the device allows.
+    #[error(
+        "the stored hash asks for m={memory_kib} KiB, t={iterations}, p={parallelism}, beyond the bounds"
+    )]
+    OutOfBounds {
+        /// Its memory.
+        memory_kib: u32,
+        /// Its passes.
+        iterations: u32,
+        /// Its lanes.
+        parallelism: u32,
+    },
+}
+
+/// The result of one verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The password matches.
+    Match,
+    /// It does not (or was over the byte cap).
+    Mismatch,
+    /// The stored hash was refused; a dummy verification did the same work.
+    Unusable(StoredHashError),
+}
+
 /// An IEC 62443 security level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

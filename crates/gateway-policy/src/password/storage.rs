@@ -21,7 +21,8 @@ use core::time::Duration;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use super::{Normalized, PhcString, normalize};
+use super::{Normalized, PhcString, StoredHashError, Verdict, normalize};
+use crate::login::Verifier;
 
 /// The length of the salts [`Hasher::hash`] takes (RFC 9106 recommends 16 bytes).
 pub const SALT_LEN: usize = 16;
@@ -79,40 +80,6 @@ pub enum HashError {
     /// The PHC string did not fit [`MAX_PHC_LEN`](super::MAX_PHC_LEN).
     #[error("the PHC string is longer than the storage for it")]
     Encoding,
-}
-
-/// Why a stored hash was not used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum StoredHashError {
-    /// Not a PHC string, or argon2 parameters that do not parse.
-    #[error("the stored hash is not a valid argon2 PHC string")]
-    Malformed,
-    /// Not argon2id version 19.
-    #[error("the stored hash is not argon2id v=19")]
-    Unsupported,
-    /// Parameters beyond the bounds: verifying would cost more than the device allows.
-    #[error(
-        "the stored hash asks for m={memory_kib} KiB, t={iterations}, p={parallelism}, beyond the bounds"
-    )]
-    OutOfBounds {
-        /// Its memory.
-        memory_kib: u32,
-        /// Its passes.
-        iterations: u32,
-        /// Its lanes.
-        parallelism: u32,
-    },
-}
-
-/// The result of one verification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// The password matches.
-    Match,
-    /// It does not (or was over the byte cap).
-    Mismatch,
-    /// The stored hash was refused; a dummy verification did the same work.
-    Unusable(StoredHashError),
 }
 
 /// What [`calibrate`] found.
@@ -397,6 +364,19 @@ fn argon2_context(pepper: Option<&[u8]>, params: Params) -> Result<Argon2<'_>, H
                 .map_err(HashError::Argon2)
         }
         None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params)),
+    }
+}
+
+impl Verifier for Hasher<'_> {
+    fn verify(&self, stored: Option<&str>, password: &str) -> Verdict {
+        match stored {
+            Some(stored) => Hasher::verify(self, password, stored),
+            None => self.verify_dummy(password),
+        }
+    }
+
+    fn needs_rehash(&self, stored: &str) -> bool {
+        Hasher::needs_rehash(self, stored)
     }
 }
 
