@@ -219,6 +219,30 @@ pub enum Detail {
     SessionTableFull,
 }
 
+/// Who changes a password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// The account itself, from the session given (which stays open).
+    Owner(Option<SessionId>),
+    /// An administrator's reset: every session ends and the next login must change it.
+    Administrator,
+}
+
+/// Why a password change was refused.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    /// The new password breaks the policy.
+    #[error("{0}")]
+    Rejected(crate::password::Rejections),
+    /// The account is unknown.
+    #[error("{0}")]
+    Directory(DirectoryError),
+    /// Hashing failed.
+    #[error("{0}")]
+    Hash(crate::password::storage::HashError),
+}
+
 /// Something to record in the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
@@ -395,6 +419,84 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
         self.directory.delete_account(account)?;
         self.lockout.unlock(account);
         Ok(self.sessions.end_account(account, None))
+    }
+
+    /// Sets a new password for `account`: checks it against the policy (every reason, the
+    /// current password and the policy's history depth included), hashes it with `salt` (random
+    /// bytes from the caller), stores it, and ends the account's sessions except the one that
+    /// made the change ([`ChangedBy::Owner`]). An administrator's reset marks the account so
+    /// that its next login must change the password again. Returns how many sessions ended.
+    ///
+    /// # Errors
+    ///
+    /// [`ChangeError`]; the password is not changed.
+    #[cfg(feature = "alloc")]
+    pub fn change_password(
+        &mut self,
+        account: &str,
+        new_password: &str,
+        by: ChangedBy,
+        hasher: &crate::password::storage::Hasher<'_>,
+        salt: &[u8; crate::password::storage::SALT_LEN],
+        now: UnixTime,
+    ) -> Result<usize, ChangeError> {
+        use crate::password::{Rejection, Rejections, normalize};
+
+        let stored = self
+            .directory
+            .account(account)
+            .ok_or(ChangeError::Directory(DirectoryError::UnknownAccount))?;
+        let Ok(normalized) = normalize(new_password) else {
+            let mut reasons = Rejections::default();
+            reasons.push(Rejection::TooManyBytes);
+            return Err(ChangeError::Rejected(reasons));
+        };
+        let mut reasons = self.password_policy.reasons(&normalized, &stored.name);
+        let previous = core::iter::once(stored.password.as_str()).chain(
+            stored
+                .history
+                .iter()
+                .take(self.password_policy.history.into())
+                .map(|hash| hash.as_str()),
+        );
+        if hasher.is_reused(&normalized, previous) {
+            reasons.push(Rejection::Reused);
+        }
+        if !reasons.is_empty() {
+            return Err(ChangeError::Rejected(reasons));
+        }
+        let name = stored.name.clone();
+        let hash = hasher.hash(&normalized, salt).map_err(ChangeError::Hash)?;
+        let (must_change, keep) = match by {
+            ChangedBy::Owner(keep) => (false, keep),
+            ChangedBy::Administrator => (true, None),
+        };
+        self.directory
+            .set_password(&name, hash, self.password_policy.history, must_change, now)
+            .map_err(ChangeError::Directory)?;
+        Ok(self.sessions.end_account(&name, keep.as_ref()))
+    }
+
+    /// Replaces the stored hash of `account` with one made with the hasher's live parameters,
+    /// after a login that returned [`Granted::rehash`]. The history and the change time stay.
+    ///
+    /// # Errors
+    ///
+    /// [`ChangeError::Hash`] or [`ChangeError::Directory`].
+    #[cfg(feature = "alloc")]
+    pub fn rehash(
+        &mut self,
+        account: &str,
+        password: &str,
+        hasher: &crate::password::storage::Hasher<'_>,
+        salt: &[u8; crate::password::storage::SALT_LEN],
+    ) -> Result<(), ChangeError> {
+        let normalized = crate::password::normalize(password)
+            .map_err(|_| ChangeError::Hash(crate::password::storage::HashError::TooLong))?;
+        let hash = hasher.hash(&normalized, salt).map_err(ChangeError::Hash)?;
+        self.directory
+            .rehash(account, hash)
+            .map_err(ChangeError::Directory)
     }
 
     fn change_required(

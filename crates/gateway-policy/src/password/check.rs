@@ -65,11 +65,23 @@ impl PasswordPolicy {
     ///
     /// [`Rejections`], never empty.
     pub fn check(&self, password: &str, user_name: &str) -> Result<Normalized, Rejections> {
-        let mut reasons = Rejections::default();
         let Ok(normalized) = normalize(password) else {
+            let mut reasons = Rejections::default();
             reasons.push(Rejection::TooManyBytes);
             return Err(reasons);
         };
+        let reasons = self.reasons(&normalized, user_name);
+        if reasons.is_empty() {
+            Ok(normalized)
+        } else {
+            Err(reasons)
+        }
+    }
+
+    /// Every reason the normalised `normalized` breaks the policy for `user_name` (empty when
+    /// it meets it); the history is not checked.
+    pub fn reasons(&self, normalized: &Normalized, user_name: &str) -> Rejections {
+        let mut reasons = Rejections::default();
         let text = normalized.as_str();
         // At most MAX_PASSWORD_BYTES characters.
         let chars = u16::try_from(normalized.chars()).unwrap_or(u16::MAX);
@@ -110,11 +122,7 @@ impl PasswordPolicy {
                 reasons.push(Rejection::Common);
             }
         }
-        if reasons.is_empty() {
-            Ok(normalized)
-        } else {
-            Err(reasons)
-        }
+        reasons
     }
 }
 
