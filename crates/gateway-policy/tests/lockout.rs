@@ -389,8 +389,8 @@ fn a_flood_of_sources_stays_in_the_table_and_keeps_locks_longest() {
         table.record_failure("admin", net("203.0.113.9"), at(secs));
     }
     // 10 000 other sources fail once each (IPv6 addresses are cheap for an attacker).
-    for i in 0..10_000u32 {
-        let address = IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, (i >> 16) as u16, i as u16]);
+    for i in 0..10_000u16 {
+        let address = IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, i]);
         table.record_failure("admin", Source::Network(address), at(5));
     }
     // The table never holds more than 8 entries; the open ones were evicted first.
