@@ -154,10 +154,11 @@ impl SessionId {
         if digits.len() != 32 {
             return None;
         }
+        let nibble = |digit: u8| char::from(digit).to_digit(16);
         let mut bytes = [0; 16];
         for (byte, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-            let text = core::str::from_utf8(pair).ok()?;
-            *byte = u8::from_str_radix(text, 16).ok()?;
+            let (high, low) = (nibble(*pair.first()?)?, nibble(*pair.get(1)?)?);
+            *byte = u8::try_from(high << 4 | low).ok()?;
         }
         Some(Self(bytes))
     }
