@@ -126,3 +126,202 @@ pub fn policy_text(data: &[u8]) {
         }
     }
 }
+
+/// Text as a password, an account name and a stored hash, separated by NUL bytes. Laws: the
+/// policy check and NFKC normalisation never exceed the byte cap and are idempotent; a stored
+/// string is refused by its parameters before any hashing (the bounds here allow only cheap
+/// hashes, so a fuzzer that slips one through makes the run slow, not only wrong).
+pub fn password_text(data: &[u8]) {
+    use crate::password::storage::{HashBounds, HashParams, Hasher};
+    use crate::password::{MAX_PASSWORD_BYTES, PasswordPolicy, Verdict, normalize};
+
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    let mut parts = text.split('\0');
+    let password = parts.next().unwrap_or_default();
+    let user = parts.next().unwrap_or_default();
+    let stored = parts.next().unwrap_or_default();
+
+    if let Ok(normalized) = normalize(password) {
+        assert!(normalized.as_str().len() <= MAX_PASSWORD_BYTES);
+        assert_eq!(normalized.as_str().chars().count(), normalized.chars());
+        let again = normalize(normalized.as_str()).expect("NFKC does not grow NFKC text");
+        assert_eq!(again.as_str(), normalized.as_str());
+    }
+    for policy in [
+        PasswordPolicy::mgate_recommended(),
+        PasswordPolicy::nist_800_63b(),
+    ] {
+        match policy.check(password, user) {
+            Ok(normalized) => assert!(policy.reasons(&normalized, user).is_empty()),
+            Err(reasons) => assert!(!reasons.is_empty()),
+        }
+    }
+
+    let bounds = HashBounds {
+        max_memory_kib: 64,
+        max_iterations: 2,
+        max_parallelism: 2,
+    };
+    let params = HashParams {
+        memory_kib: 16,
+        iterations: 1,
+        parallelism: 1,
+        output_len: 16,
+    };
+    let hasher = Hasher::new(params, bounds, &[0; 16]).expect("valid parameters");
+    let verdict = hasher.verify(password, stored);
+    if matches!(verdict, Verdict::Match | Verdict::Mismatch) {
+        // Only a string within the bounds was hashed.
+        let hash = argon2::PasswordHash::new(stored).expect("admitted strings parse");
+        let cost = |name: &str| {
+            hash.params
+                .get_decimal(name)
+                .expect("admitted costs are present")
+        };
+        assert!(cost("m") <= 64 && cost("t") <= 2 && cost("p") <= 2);
+    } else {
+        assert!(hasher.needs_rehash(stored));
+    }
+}
+
+/// A sequence of identity operations decoded from bytes, with a verifier that compares plain
+/// text (no hashing). Laws: every login that passes the accessible IP list calls the verifier
+/// exactly once; an active administrator always remains once there is one; no account holds
+/// more sessions than the policy allows; a locked account is never granted from an untrusted
+/// source.
+pub fn login_sequence(data: &[u8]) {
+    use core::cell::Cell;
+
+    use crate::accounts::{Directory, NewAccount, Permissions, RoleId};
+    use crate::lockout::{Lockout, LockoutPolicy, Status};
+    use crate::login::{Identity, LoginRequest, Outcome, Source, Verifier};
+    use crate::password::{PasswordPolicy, PhcString, Verdict};
+    use crate::services::ServiceId;
+    use crate::session::{SessionPolicy, Sessions, WhenFull};
+
+    struct Plain(Cell<usize>);
+    impl Verifier for Plain {
+        fn verify(&self, stored: Option<&str>, password: &str) -> Verdict {
+            self.0.set(self.0.get() + 1);
+            match stored.and_then(|stored| stored.strip_prefix("plain:")) {
+                Some(expected) if expected == password => Verdict::Match,
+                _ => Verdict::Mismatch,
+            }
+        }
+    }
+
+    let names = ["admin", "alice", "bob", "carol"];
+    let passwords = ["right", "wrong"];
+    let plain = |password: &str| {
+        let mut stored = PhcString::new();
+        let _ = stored.push_str("plain:");
+        let _ = stored.push_str(password);
+        stored
+    };
+    let mut directory: Directory<4, 3> =
+        Directory::factory_default("admin", plain("right"), UnixTime::from_secs(0))
+            .expect("a valid factory default");
+    let viewer = directory
+        .create_role("viewer", Permissions::VIEW)
+        .expect("room for a role");
+    let max_per_account = 2;
+    let mut identity: Identity<4, 3, 6, 5> = Identity {
+        password_policy: PasswordPolicy::mgate_default(),
+        directory,
+        lockout: Lockout::new(LockoutPolicy::mgate_recommended()),
+        sessions: Sessions::new(SessionPolicy {
+            max_per_account,
+            when_full: if data.first().is_some_and(|b| b & 1 == 1) {
+                WhenFull::EndOldest
+            } else {
+                WhenFull::RejectNew
+            },
+            ..SessionPolicy::RECOMMENDED
+        }),
+    };
+    let verifier = Plain(Cell::new(0));
+    let mut random = {
+        let mut counter = 0u8;
+        move |buf: &mut [u8]| {
+            for byte in buf {
+                counter = counter.wrapping_add(1);
+                *byte = counter;
+            }
+        }
+    };
+    let mut now = 0u64;
+    let no_list: Option<&AccessList<1>> = None;
+    for op in data.chunks_exact(3) {
+        let [kind, a, b] = [op[0], op[1], op[2]];
+        let name = names[usize::from(a) % names.len()];
+        now += u64::from(b) * 7;
+        let time = UnixTime::from_secs(now);
+        let admins_before = identity.directory.active_administrators();
+        match kind % 6 {
+            0 | 1 => {
+                let source = if b % 5 == 0 {
+                    Source::Console
+                } else {
+                    Source::Network(IpAddr::from([192, 0, 2, b % 4]))
+                };
+                let locked = matches!(
+                    identity.lockout.status(name, source, time),
+                    Status::Locked { .. }
+                );
+                let before = verifier.0.get();
+                let request = LoginRequest {
+                    source,
+                    service: ServiceId::HttpsServer,
+                    account: name,
+                    password: passwords[usize::from(b) % 2],
+                    now: time,
+                };
+                let result = identity.login(no_list, &request, &verifier, &mut random);
+                assert_eq!(verifier.0.get(), before + 1);
+                if locked {
+                    assert!(matches!(result.outcome, Outcome::Denied(_)));
+                }
+            }
+            2 => {
+                let _ = identity.directory.create_account(
+                    NewAccount {
+                        name,
+                        role: if b % 2 == 0 {
+                            RoleId::ADMINISTRATOR
+                        } else {
+                            viewer
+                        },
+                        password: plain("right"),
+                        must_change_password: false,
+                    },
+                    time,
+                );
+            }
+            3 => {
+                let _ = identity.deactivate(name);
+                let _ = identity
+                    .directory
+                    .set_active(names[usize::from(b) % 4], true);
+            }
+            4 => {
+                let _ = identity.delete_account(name);
+            }
+            _ => {
+                let role = if b % 2 == 0 {
+                    RoleId::ADMINISTRATOR
+                } else {
+                    viewer
+                };
+                let _ = identity.directory.set_role(name, role);
+            }
+        }
+        if admins_before > 0 {
+            assert!(identity.directory.active_administrators() > 0);
+        }
+        for name in names {
+            assert!(identity.sessions.count(name) <= usize::from(max_per_account));
+        }
+    }
+}

@@ -6,9 +6,11 @@
 fn fuzz_seed_corpus_replays() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus");
     type Check = fn(&[u8]);
-    let targets: [(&str, Check); 2] = [
+    let targets: [(&str, Check); 4] = [
         ("access_list", gateway_policy::fuzzing::access_list),
         ("policy_text", gateway_policy::fuzzing::policy_text),
+        ("password_text", gateway_policy::fuzzing::password_text),
+        ("login_sequence", gateway_policy::fuzzing::login_sequence),
     ];
     let mut replayed = 0;
     for (target, check) in targets {
@@ -21,6 +23,6 @@ fn fuzz_seed_corpus_replays() {
         }
     }
     if std::path::Path::new(root).exists() {
-        assert!(replayed >= 4, "only {replayed} seeds replayed");
+        assert!(replayed >= 9, "only {replayed} seeds replayed");
     }
 }
