@@ -596,3 +596,84 @@ fn a_remote_attacker_cannot_lock_the_console_administrator_out() {
     };
     granted(&id.login(none, &console, &verifier, &mut rng).outcome);
 }
+
+#[test]
+fn the_live_identity_feeds_the_security_dashboard() {
+    use gateway_policy::dashboard::{CheckResult, DeviceSnapshot, scan};
+
+    let verifier = counting(FAST);
+    let mut rng = random();
+    let none: Option<&AccessList> = None;
+    let mut id = identity(
+        &verifier,
+        PasswordPolicy::mgate_default(),
+        SessionPolicy {
+            max_per_account: 2,
+            ..SessionPolicy::RECOMMENDED
+        },
+    );
+    id.lockout = Lockout::new(LockoutPolicy::mgate_default());
+    let mut snapshot = DeviceSnapshot::default();
+    snapshot.record_identity(&id);
+    let report = scan(&snapshot, at(0));
+    for check in [
+        "account.default_password",
+        "account.password_policy",
+        "service.account_lock",
+    ] {
+        assert_eq!(
+            report.finding(check).unwrap().result,
+            CheckResult::Fail,
+            "{check}"
+        );
+    }
+    assert_eq!(
+        report.finding("account.abnormal_sessions").unwrap().result,
+        CheckResult::Pass
+    );
+
+    // Hardened: factory password changed, MGate recommended policy and lockout.
+    id.password_policy = PasswordPolicy::mgate_recommended();
+    id.lockout = Lockout::new(LockoutPolicy::mgate_recommended());
+    id.change_password(
+        "admin",
+        "Lighthouse_Copper_77_Meadow",
+        ChangedBy::Owner(None),
+        &verifier.hasher,
+        &[8; 16],
+        at(1),
+    )
+    .unwrap();
+    id.login(
+        none,
+        &request("operator", GOOD, "192.0.2.1", 2),
+        &verifier,
+        &mut rng,
+    );
+    id.login(
+        none,
+        &request("operator", GOOD, "198.51.100.7", 3),
+        &verifier,
+        &mut rng,
+    );
+    snapshot.record_identity(&id);
+    let report = scan(&snapshot, at(4));
+    for check in [
+        "account.default_password",
+        "account.password_policy",
+        "service.account_lock",
+    ] {
+        assert_eq!(
+            report.finding(check).unwrap().result,
+            CheckResult::Pass,
+            "{check}"
+        );
+    }
+    for check in ["account.abnormal_sessions", "account.single_session"] {
+        assert_eq!(
+            report.finding(check).unwrap().result,
+            CheckResult::Fail,
+            "{check}"
+        );
+    }
+}

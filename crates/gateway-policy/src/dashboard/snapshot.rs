@@ -434,3 +434,73 @@ pub struct LoggingSummary {
     /// The syslog server, if configured.
     pub syslog_server: Option<String>,
 }
+
+impl From<&crate::password::PasswordPolicy> for PasswordPolicySummary {
+    fn from(policy: &crate::password::PasswordPolicy) -> Self {
+        Self {
+            min_length: policy.min_chars.into(),
+            require_digit: policy.require_digit,
+            require_mixed_case: policy.require_mixed_case,
+            require_special: policy.require_special,
+            lifetime_days: policy.lifetime_days.map(u32::from),
+            reminder_days: policy.reminder_days.map(u32::from),
+        }
+    }
+}
+
+impl From<&crate::lockout::LockoutPolicy> for LockoutSummary {
+    fn from(policy: &crate::lockout::LockoutPolicy) -> Self {
+        Self {
+            enabled: policy.enabled,
+            max_failures: policy.max_failures.into(),
+            lockout_minutes: policy.lockout_minutes.into(),
+        }
+    }
+}
+
+impl DeviceSnapshot {
+    /// Fills the identity half of the snapshot from the live state: accounts (an account still
+    /// marked for a forced change counts as having its default password), network sessions
+    /// (console sessions have no address and are left out), the password policy and the
+    /// lockout settings.
+    pub fn record_identity<const A: usize, const R: usize, const L: usize, const S: usize>(
+        &mut self,
+        identity: &crate::login::Identity<A, R, L, S>,
+    ) {
+        use alloc::string::ToString as _;
+
+        let directory = &identity.directory;
+        self.accounts = Some(
+            directory
+                .accounts()
+                .map(|account| Account {
+                    name: account.name.to_string(),
+                    administrator: directory.role(account.role).is_some_and(|role| {
+                        role.permissions
+                            .contains(crate::accounts::Permissions::MANAGE_ACCOUNTS)
+                    }),
+                    active: account.active,
+                    password_changed: Some(account.password_changed),
+                    default_password: Some(account.must_change_password),
+                    last_login: account.last_login,
+                })
+                .collect(),
+        );
+        self.sessions = Some(
+            identity
+                .sessions
+                .iter()
+                .filter_map(|session| match session.source {
+                    crate::login::Source::Network(source) => Some(Session {
+                        account: session.account.to_string(),
+                        source,
+                        started: Some(session.started),
+                    }),
+                    crate::login::Source::Console => None,
+                })
+                .collect(),
+        );
+        self.password_policy = Some((&identity.password_policy).into());
+        self.lockout = Some(identity.lockout.policy().into());
+    }
+}
