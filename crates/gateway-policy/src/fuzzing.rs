@@ -252,7 +252,7 @@ pub fn login_sequence(data: &[u8]) {
         }
     };
     let mut now = 0u64;
-    let no_list: Option<&AccessList<1>> = None;
+    let no_list = AccessList::<1>::default();
     for op in data.chunks_exact(3) {
         let [kind, a, b] = [op[0], op[1], op[2]];
         let name = names[usize::from(a) % names.len()];
@@ -278,7 +278,7 @@ pub fn login_sequence(data: &[u8]) {
                     password: passwords[usize::from(b) % 2],
                     now: time,
                 };
-                let result = identity.login(no_list, &request, &verifier, &mut random);
+                let result = identity.login(&no_list, &request, &verifier, &mut random);
                 assert_eq!(verifier.0.get(), before + 1);
                 if locked {
                     assert!(matches!(result.outcome, Outcome::Denied(_)));

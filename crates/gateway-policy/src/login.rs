@@ -272,10 +272,12 @@ pub enum Fact {
 }
 
 impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A, R, L, S> {
-    /// Runs one login attempt (see the [module docs](self) for the order).
+    /// Runs one login attempt (see the [module docs](self) for the order). Without an
+    /// accessible IP list, pass an inactive one,
+    /// `&AccessList::<1>::default()`.
     pub fn login<const N: usize>(
         &mut self,
-        access: Option<&AccessList<N>>,
+        access: &AccessList<N>,
         request: &LoginRequest<'_>,
         verifier: &impl Verifier,
         random: &mut impl Random,
@@ -289,8 +291,8 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
             now,
         } = *request;
 
-        if let (Some(list), Source::Network(address)) = (access, source) {
-            if let Decision::Deny(reason) = list.check(address, service.traffic()) {
+        if let Source::Network(address) = source {
+            if let Decision::Deny(reason) = access.check(address, service.traffic()) {
                 return denied(
                     PublicReason::SourceNotAllowed,
                     Detail::SourceNotAllowed { reason },

@@ -143,10 +143,10 @@ fn every_path_verifies_exactly_once_and_failures_look_alike() {
             ..SessionPolicy::RECOMMENDED
         },
     );
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut attempt = |id: &mut Identity, req: LoginRequest<'_>| {
         let before = verifier.calls.get();
-        let result = id.login(none, &req, &verifier, &mut rng);
+        let result = id.login(&inactive, &req, &verifier, &mut rng);
         assert_eq!(
             verifier.calls.get() - before,
             1,
@@ -262,7 +262,7 @@ fn a_refused_source_costs_no_verification() {
         .unwrap();
     let list = AccessList::new(&config).unwrap();
     let result = id.login(
-        Some(&list),
+        &list,
         &request("operator", GOOD, "203.0.113.9", 0),
         &verifier,
         &mut random(),
@@ -282,12 +282,9 @@ fn a_refused_source_costs_no_verification() {
         source: Source::Console,
         ..request("operator", GOOD, "0.0.0.0", 1)
     };
-    granted(
-        &id.login(Some(&list), &console, &verifier, &mut random())
-            .outcome,
-    );
+    granted(&id.login(&list, &console, &verifier, &mut random()).outcome);
     let listed = id.login(
-        Some(&list),
+        &list,
         &request("admin", "moxa", "192.168.127.5", 2),
         &verifier,
         &mut random(),
@@ -299,7 +296,7 @@ fn a_refused_source_costs_no_verification() {
 fn forced_changes_and_reminders_at_their_boundaries() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -307,7 +304,7 @@ fn forced_changes_and_reminders_at_their_boundaries() {
     );
     // First login with the factory credentials.
     let first = id.login(
-        none,
+        &inactive,
         &request("admin", "moxa", "192.0.2.1", 0),
         &verifier,
         &mut rng,
@@ -330,7 +327,7 @@ fn forced_changes_and_reminders_at_their_boundaries() {
         .set_password("viewer1", hash, 0, false, at(0))
         .unwrap();
     let vendor = id.login(
-        none,
+        &inactive,
         &request("viewer1", "admin@123", "192.0.2.1", 1),
         &verifier,
         &mut rng,
@@ -343,14 +340,14 @@ fn forced_changes_and_reminders_at_their_boundaries() {
     // MGate recommended: 90-day lifetime.
     let day = |d: u64| d * SECONDS_PER_DAY;
     let before = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", day(90) - 1),
         &verifier,
         &mut rng,
     );
     assert_eq!(granted(&before.outcome).change_required, None);
     let expired = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", day(90)),
         &verifier,
         &mut rng,
@@ -363,14 +360,14 @@ fn forced_changes_and_reminders_at_their_boundaries() {
     // AIG-302: reminder at 180 days, no expiry.
     id.password_policy = PasswordPolicy::aig302_default();
     let quiet = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", day(180) - 1),
         &verifier,
         &mut rng,
     );
     assert_eq!(granted(&quiet.outcome).reminder, None);
     let reminded = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", day(180)),
         &verifier,
         &mut rng,
@@ -390,7 +387,7 @@ fn forced_changes_and_reminders_at_their_boundaries() {
 fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -401,14 +398,14 @@ fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
         },
     );
     let a = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", 0),
         &verifier,
         &mut rng,
     );
     let first = granted(&a.outcome).session;
     let b = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.2", 1),
         &verifier,
         &mut rng,
@@ -416,7 +413,7 @@ fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
     assert!(b.facts.contains(&Fact::AbnormalSessions));
     assert_eq!(id.sessions.abnormal().collect::<Vec<_>>(), ["operator"]);
     let c = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.2", 2),
         &verifier,
         &mut rng,
@@ -515,7 +512,7 @@ fn password_change_returns_every_reason_and_remembers_history() {
 fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -531,7 +528,7 @@ fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
     )
     .unwrap();
     let login = id.login(
-        none,
+        &inactive,
         &request("viewer1", "Temporary_Pass_123", "192.0.2.9", 1),
         &verifier,
         &mut rng,
@@ -548,7 +545,7 @@ fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
         ..FAST
     });
     let login = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.9", 2),
         &stronger,
         &mut rng,
@@ -558,7 +555,7 @@ fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
         .unwrap();
     id.sessions.end_account("operator", None);
     let again = id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.9", 3),
         &stronger,
         &mut rng,
@@ -570,7 +567,7 @@ fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
 fn a_remote_attacker_cannot_lock_the_console_administrator_out() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -583,7 +580,7 @@ fn a_remote_attacker_cannot_lock_the_console_administrator_out() {
     // An attacker keeps trying every minute for a day.
     for step in 0..1440 {
         id.login(
-            none,
+            &inactive,
             &request("operator", "guess", "203.0.113.9", step * 60),
             &verifier,
             &mut rng,
@@ -594,7 +591,7 @@ fn a_remote_attacker_cannot_lock_the_console_administrator_out() {
         service: ServiceId::SerialConsole,
         ..request("operator", GOOD, "0.0.0.0", 86_400)
     };
-    granted(&id.login(none, &console, &verifier, &mut rng).outcome);
+    granted(&id.login(&inactive, &console, &verifier, &mut rng).outcome);
 }
 
 #[test]
@@ -603,7 +600,7 @@ fn the_live_identity_feeds_the_security_dashboard() {
 
     let verifier = counting(FAST);
     let mut rng = random();
-    let none: Option<&AccessList> = None;
+    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_default(),
@@ -645,13 +642,13 @@ fn the_live_identity_feeds_the_security_dashboard() {
     )
     .unwrap();
     id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "192.0.2.1", 2),
         &verifier,
         &mut rng,
     );
     id.login(
-        none,
+        &inactive,
         &request("operator", GOOD, "198.51.100.7", 3),
         &verifier,
         &mut rng,

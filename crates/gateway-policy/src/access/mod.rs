@@ -195,6 +195,18 @@ pub struct AccessList<const N: usize = MGATE_MAX_ENTRIES> {
     groups: heapless::Vec<Group, N>,
 }
 
+impl<const N: usize> Default for AccessList<N> {
+    /// An inactive list: every source is allowed ([`AllowReason::ListInactive`]).
+    fn default() -> Self {
+        Self {
+            activate: false,
+            additional_restrictions: false,
+            entries: heapless::Vec::new(),
+            groups: heapless::Vec::new(),
+        }
+    }
+}
+
 impl<const N: usize> AccessList<N> {
     /// Builds the list from its settings.
     ///

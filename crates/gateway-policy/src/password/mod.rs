@@ -58,7 +58,7 @@ pub mod storage;
 #[cfg(feature = "alloc")]
 pub use check::{Rejection, Rejections};
 #[cfg(feature = "alloc")]
-pub use normalize::{Normalized, normalize};
+pub use normalize::{Normalized, TooManyBytes, normalize};
 
 /// The most UTF-8 bytes a password may have, before and after normalisation: four bytes for
 /// each of 256 characters, the AIG-302's largest minimum length.

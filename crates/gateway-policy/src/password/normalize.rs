@@ -17,21 +17,25 @@ pub struct Normalized {
     chars: usize,
 }
 
+/// The password is over [`MAX_PASSWORD_BYTES`], before or after normalisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the password is over {MAX_PASSWORD_BYTES} bytes")]
+pub struct TooManyBytes;
+
 /// Normalises `password` to NFKC (see the [module docs](super) for why that form).
 ///
 /// # Errors
 ///
-/// The byte length (before or after normalisation, whichever exceeded) when it is above
-/// [`MAX_PASSWORD_BYTES`]; normalisation stops as soon as the cap is passed.
-pub fn normalize(password: &str) -> Result<Normalized, usize> {
+/// [`TooManyBytes`]; normalisation stops as soon as the cap is passed.
+pub fn normalize(password: &str) -> Result<Normalized, TooManyBytes> {
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(password.len());
+        return Err(TooManyBytes);
     }
     let mut text = Zeroizing::new(String::with_capacity(MAX_PASSWORD_BYTES));
     let mut chars = 0;
     for c in password.nfkc() {
         if text.len() + c.len_utf8() > MAX_PASSWORD_BYTES {
-            return Err(text.len() + c.len_utf8());
+            return Err(TooManyBytes);
         }
         text.push(c);
         chars += 1;

@@ -8,7 +8,7 @@
 //!   any hashing: a hostile or corrupted `m=4294967295` must be refused, not allocated.
 //! - [`Hasher::needs_rehash`] tells when a hash was made with other parameters, so the login
 //!   that has the password at hand can store a new one.
-//! - Every password is normalised ([`normalize`](super::normalize)) first; the normalised copy
+//! - Every password is normalised ([`normalize`]) first; the normalised copy
 //!   is wiped when dropped, and `argon2` wipes its memory blocks (its `zeroize` feature).
 //! - [`Hasher::verify_dummy`] does the work of one verification against a hash made at start-up
 //!   with the live parameters: a login for an unknown account costs what a real one costs.
