@@ -375,6 +375,16 @@ impl<const N: usize> Lockout<N> {
             })
     }
 
+    /// How many entries are in use (at most `N`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry is in use.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// How many entries were evicted because the table was full.
     pub fn evictions(&self) -> u32 {
         self.evictions

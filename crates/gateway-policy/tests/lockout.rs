@@ -36,129 +36,71 @@ enum Step {
     Succeed,
 }
 
-/// Each row: steps at given seconds, then the expected result of the last failure and the
-/// status at a probe time.
+/// Each row: `failures` wrong passwords at seconds 0, 1, 2, ..., then the steps of `then`;
+/// the expected result of the last failure and the status at a probe time.
 #[test]
 fn table_of_boundaries() {
     let attacker = net("203.0.113.9");
     struct Row {
         name: &'static str,
-        steps: &'static [(u64, Step)],
+        failures: u64,
+        then: &'static [(u64, Step)],
         last: Option<Failure>,
         probe: u64,
         status: Status,
     }
     const F: Step = Step::Fail;
     const S: Step = Step::Succeed;
-    const NINE: &[(u64, Step)] = &[
-        (0, F),
-        (1, F),
-        (2, F),
-        (3, F),
-        (4, F),
-        (5, F),
-        (6, F),
-        (7, F),
-        (8, F),
-    ];
+    let locked = Some(Failure::LockedNow { until: at(609) });
+    let nine = Some(Failure::Counted {
+        failures: 9,
+        remaining: 1,
+    });
     let rows = [
         Row {
             name: "N-1 failures: counted, one left",
-            steps: NINE,
-            last: Some(Failure::Counted {
-                failures: 9,
-                remaining: 1,
-            }),
+            failures: 9,
+            then: &[],
+            last: nine,
             probe: 8,
             status: Status::Open { failures: 9 },
         },
         Row {
             name: "N-1 failures then success: counter back to 0",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, S),
-            ],
+            failures: 9,
+            then: &[(9, S)],
             last: None,
             probe: 9,
             status: Status::Open { failures: 0 },
         },
         Row {
             name: "N-th failure locks for 600 s from itself",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, F),
-            ],
-            last: Some(Failure::LockedNow { until: at(609) }),
+            failures: 10,
+            then: &[],
+            last: locked,
             probe: 9,
             status: Status::Locked { until: at(609) },
         },
         Row {
             name: "last second of the lock",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, F),
-            ],
-            last: Some(Failure::LockedNow { until: at(609) }),
+            failures: 10,
+            then: &[],
+            last: locked,
             probe: 608,
             status: Status::Locked { until: at(609) },
         },
         Row {
             name: "the lock's end is a fresh start",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, F),
-            ],
-            last: Some(Failure::LockedNow { until: at(609) }),
+            failures: 10,
+            then: &[],
+            last: locked,
             probe: 609,
             status: Status::Open { failures: 0 },
         },
         Row {
             name: "N+1: an attempt during the lock is not counted and does not extend it",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, F),
-                (300, F),
-            ],
+            failures: 10,
+            then: &[(300, F)],
             last: Some(Failure::WhileLocked {
                 until: at(609),
                 extended: false,
@@ -168,19 +110,8 @@ fn table_of_boundaries() {
         },
         Row {
             name: "one failure after the lock counts from 1",
-            steps: &[
-                (0, F),
-                (1, F),
-                (2, F),
-                (3, F),
-                (4, F),
-                (5, F),
-                (6, F),
-                (7, F),
-                (8, F),
-                (9, F),
-                (609, F),
-            ],
+            failures: 10,
+            then: &[(609, F)],
             last: Some(Failure::Counted {
                 failures: 1,
                 remaining: 9,
@@ -190,27 +121,24 @@ fn table_of_boundaries() {
         },
         Row {
             name: "reset period: 899 s after the last failure the count stands",
-            steps: NINE,
-            last: Some(Failure::Counted {
-                failures: 9,
-                remaining: 1,
-            }),
+            failures: 9,
+            then: &[],
+            last: nine,
             probe: 8 + 899,
             status: Status::Open { failures: 9 },
         },
         Row {
             name: "reset period: 900 s after the last failure it is 0",
-            steps: NINE,
-            last: Some(Failure::Counted {
-                failures: 9,
-                remaining: 1,
-            }),
+            failures: 9,
+            then: &[],
+            last: nine,
             probe: 8 + 900,
             status: Status::Open { failures: 0 },
         },
         Row {
             name: "failures spaced 899 s apart still lock (pam_faillock's window would not)",
-            steps: &[
+            failures: 0,
+            then: &[
                 (0, F),
                 (899, F),
                 (1798, F),
@@ -230,7 +158,8 @@ fn table_of_boundaries() {
         },
         Row {
             name: "failures spaced 900 s apart never add up",
-            steps: &[
+            failures: 0,
+            then: &[
                 (0, F),
                 (900, F),
                 (1800, F),
@@ -253,7 +182,8 @@ fn table_of_boundaries() {
     for row in rows {
         let mut table = aig();
         let mut last = None;
-        for &(secs, step) in row.steps {
+        let initial = (0..row.failures).map(|secs| (secs, F));
+        for (secs, step) in initial.chain(row.then.iter().copied()) {
             match step {
                 Step::Fail => last = Some(table.record_failure("admin", attacker, at(secs))),
                 Step::Succeed => {

@@ -674,3 +674,38 @@ fn the_live_identity_feeds_the_security_dashboard() {
         );
     }
 }
+
+#[test]
+fn a_flood_of_random_user_names_takes_no_lockout_room() {
+    let verifier = counting(FAST);
+    let mut rng = random();
+    let inactive: AccessList = AccessList::default();
+    let mut id = identity(
+        &verifier,
+        PasswordPolicy::mgate_recommended(),
+        SessionPolicy::RECOMMENDED,
+    );
+    for i in 0..2000 {
+        let name = format!("user{i:05}");
+        let result = id.login(
+            &inactive,
+            &request(&name, "guess", "203.0.113.9", i),
+            &verifier,
+            &mut rng,
+        );
+        assert_eq!(
+            denied(&result.outcome),
+            (PublicReason::InvalidCredentials, Detail::UnknownAccount)
+        );
+    }
+    assert!(id.lockout.is_empty());
+    assert_eq!(verifier.calls.get(), 2000);
+    // The real account is still counted normally.
+    id.login(
+        &inactive,
+        &request("admin", "guess", "203.0.113.9", 3000),
+        &verifier,
+        &mut rng,
+    );
+    assert_eq!(id.lockout.len(), 1);
+}
