@@ -116,6 +116,25 @@ fn request<'a>(account: &'a str, password: &'a str, source: &str, secs: u64) -> 
     }
 }
 
+/// One HTTPS login with no accessible IP list.
+fn login(
+    id: &mut Identity,
+    verifier: &Counting,
+    random: &mut impl FnMut(&mut [u8]),
+    account: &str,
+    password: &str,
+    source: &str,
+    secs: u64,
+) -> gateway_policy::login::LoginResult {
+    let inactive: AccessList = AccessList::default();
+    id.login(
+        &inactive,
+        &request(account, password, source, secs),
+        verifier,
+        random,
+    )
+}
+
 fn granted(outcome: &Outcome) -> &Granted {
     match outcome {
         Outcome::Granted(granted) => granted,
@@ -296,18 +315,20 @@ fn a_refused_source_costs_no_verification() {
 fn forced_changes_and_reminders_at_their_boundaries() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
         SessionPolicy::RECOMMENDED,
     );
     // First login with the factory credentials.
-    let first = id.login(
-        &inactive,
-        &request("admin", "moxa", "192.0.2.1", 0),
+    let first = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "admin",
+        "moxa",
+        "192.0.2.1",
+        0,
     );
     assert_eq!(
         granted(&first.outcome).change_required,
@@ -326,11 +347,14 @@ fn forced_changes_and_reminders_at_their_boundaries() {
     id.directory
         .set_password("viewer1", hash, 0, false, at(0))
         .unwrap();
-    let vendor = id.login(
-        &inactive,
-        &request("viewer1", "admin@123", "192.0.2.1", 1),
+    let vendor = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "viewer1",
+        "admin@123",
+        "192.0.2.1",
+        1,
     );
     assert_eq!(
         granted(&vendor.outcome).change_required,
@@ -339,18 +363,24 @@ fn forced_changes_and_reminders_at_their_boundaries() {
 
     // MGate recommended: 90-day lifetime.
     let day = |d: u64| d * SECONDS_PER_DAY;
-    let before = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", day(90) - 1),
+    let before = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        day(90) - 1,
     );
     assert_eq!(granted(&before.outcome).change_required, None);
-    let expired = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", day(90)),
+    let expired = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        day(90),
     );
     assert_eq!(
         granted(&expired.outcome).change_required,
@@ -359,18 +389,24 @@ fn forced_changes_and_reminders_at_their_boundaries() {
 
     // AIG-302: reminder at 180 days, no expiry.
     id.password_policy = PasswordPolicy::aig302_default();
-    let quiet = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", day(180) - 1),
+    let quiet = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        day(180) - 1,
     );
     assert_eq!(granted(&quiet.outcome).reminder, None);
-    let reminded = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", day(180)),
+    let reminded = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        day(180),
     );
     let granted = granted(&reminded.outcome);
     assert_eq!(
@@ -387,7 +423,6 @@ fn forced_changes_and_reminders_at_their_boundaries() {
 fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -397,26 +432,35 @@ fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
             ..SessionPolicy::RECOMMENDED
         },
     );
-    let a = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", 0),
+    let a = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        0,
     );
     let first = granted(&a.outcome).session;
-    let b = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.2", 1),
+    let b = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.2",
+        1,
     );
     assert!(b.facts.contains(&Fact::AbnormalSessions));
     assert_eq!(id.sessions.abnormal().collect::<Vec<_>>(), ["operator"]);
-    let c = id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.2", 2),
+    let c = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.2",
+        2,
     );
     let ended = c.facts.iter().find_map(|fact| match fact {
         Fact::SessionEnded { session, .. } => Some(session.id),
@@ -527,11 +571,14 @@ fn administrator_reset_forces_a_change_and_rehash_is_flagged() {
         at(0),
     )
     .unwrap();
-    let login = id.login(
-        &inactive,
-        &request("viewer1", "Temporary_Pass_123", "192.0.2.9", 1),
+    let login = login(
+        &mut id,
         &verifier,
         &mut rng,
+        "viewer1",
+        "Temporary_Pass_123",
+        "192.0.2.9",
+        1,
     );
     assert_eq!(
         granted(&login.outcome).change_required,
@@ -579,11 +626,14 @@ fn a_remote_attacker_cannot_lock_the_console_administrator_out() {
     });
     // An attacker keeps trying every minute for a day.
     for step in 0..1440 {
-        id.login(
-            &inactive,
-            &request("operator", "guess", "203.0.113.9", step * 60),
+        login(
+            &mut id,
             &verifier,
             &mut rng,
+            "operator",
+            "guess",
+            "203.0.113.9",
+            step * 60,
         );
     }
     let console = LoginRequest {
@@ -600,7 +650,6 @@ fn the_live_identity_feeds_the_security_dashboard() {
 
     let verifier = counting(FAST);
     let mut rng = random();
-    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_default(),
@@ -641,17 +690,23 @@ fn the_live_identity_feeds_the_security_dashboard() {
         at(1),
     )
     .unwrap();
-    id.login(
-        &inactive,
-        &request("operator", GOOD, "192.0.2.1", 2),
+    login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "192.0.2.1",
+        2,
     );
-    id.login(
-        &inactive,
-        &request("operator", GOOD, "198.51.100.7", 3),
+    login(
+        &mut id,
         &verifier,
         &mut rng,
+        "operator",
+        GOOD,
+        "198.51.100.7",
+        3,
     );
     snapshot.record_identity(&id);
     let report = scan(&snapshot, at(4));
@@ -679,7 +734,6 @@ fn the_live_identity_feeds_the_security_dashboard() {
 fn a_flood_of_random_user_names_takes_no_lockout_room() {
     let verifier = counting(FAST);
     let mut rng = random();
-    let inactive: AccessList = AccessList::default();
     let mut id = identity(
         &verifier,
         PasswordPolicy::mgate_recommended(),
@@ -687,11 +741,14 @@ fn a_flood_of_random_user_names_takes_no_lockout_room() {
     );
     for i in 0..2000 {
         let name = format!("user{i:05}");
-        let result = id.login(
-            &inactive,
-            &request(&name, "guess", "203.0.113.9", i),
+        let result = login(
+            &mut id,
             &verifier,
             &mut rng,
+            &name,
+            "guess",
+            "203.0.113.9",
+            i,
         );
         assert_eq!(
             denied(&result.outcome),
@@ -701,11 +758,14 @@ fn a_flood_of_random_user_names_takes_no_lockout_room() {
     assert!(id.lockout.is_empty());
     assert_eq!(verifier.calls.get(), 2000);
     // The real account is still counted normally.
-    id.login(
-        &inactive,
-        &request("admin", "guess", "203.0.113.9", 3000),
+    login(
+        &mut id,
         &verifier,
         &mut rng,
+        "admin",
+        "guess",
+        "203.0.113.9",
+        3000,
     );
     assert_eq!(id.lockout.len(), 1);
 }
