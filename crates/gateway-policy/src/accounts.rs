@@ -284,10 +284,15 @@ impl<const A: usize, const R: usize> Directory<A, R> {
     /// The MGate's user levels: `admin` (the Administrator role) and `user` (view settings and
     /// the log). Returns the directory and the `user` role.
     pub fn mgate_levels() -> (Self, RoleId) {
+        const { assert!(R >= 2, "the MGate levels need room for two roles") };
         let mut directory = Self::new();
-        let user = directory
-            .create_role("user", Permissions::VIEW.union(Permissions::VIEW_LOGS))
-            .unwrap_or(RoleId::ADMINISTRATOR);
+        let user = RoleId(directory.next_role);
+        let _ = directory.roles.push(Role {
+            id: user,
+            name: name_of("user"),
+            permissions: Permissions::VIEW.union(Permissions::VIEW_LOGS),
+        });
+        directory.next_role += 1;
         (directory, user)
     }
 
