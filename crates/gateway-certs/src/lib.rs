@@ -13,4 +13,16 @@ extern crate alloc;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 
+#[cfg(feature = "alloc")]
+pub mod certificate;
+#[cfg(feature = "alloc")]
+pub mod key;
+#[cfg(feature = "alloc")]
+pub mod pem;
+#[cfg(feature = "alloc")]
+pub mod renewal;
 pub mod status;
+#[cfg(feature = "alloc")]
+pub mod store;
+#[cfg(feature = "alloc")]
+pub mod strength;

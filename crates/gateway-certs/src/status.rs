@@ -65,13 +65,21 @@ impl Validity {
     }
 
     /// When the expiry window opens under `window`.
+    ///
+    /// A fixed lead as long as the lifetime or longer (a 90-day window on a 30-day certificate)
+    /// would put the certificate in the window from its first second and warn for its whole
+    /// life. Then the window is a third of the lifetime instead, as cert-manager does when
+    /// `renewBefore` exceeds the duration.
     pub fn renew_at(&self, window: &ExpiryWindow) -> UnixTime {
+        let lifetime = self.lifetime_secs();
+        let fraction = |percent: u8| {
+            let percent = u64::from(percent.min(100));
+            lifetime / 100 * percent + lifetime % 100 * percent / 100
+        };
         let lead = match *window {
+            ExpiryWindow::Fixed { secs } if secs >= lifetime => lifetime / 3,
             ExpiryWindow::Fixed { secs } => secs,
-            ExpiryWindow::LifetimeFraction { percent } => {
-                self.lifetime_secs() / 100 * u64::from(percent.min(100))
-                    + self.lifetime_secs() % 100 * u64::from(percent.min(100)) / 100
-            }
+            ExpiryWindow::LifetimeFraction { percent } => fraction(percent),
         };
         UnixTime(self.not_after.0.saturating_sub(lead))
     }
@@ -122,6 +130,9 @@ impl ExpiryWindow {
     pub const THREE_MONTHS: Self = Self::Fixed { secs: 90 * 86_400 };
     /// Certbot's default for 90-day certificates: renew with a third of the lifetime left.
     pub const CERTBOT: Self = Self::LifetimeFraction { percent: 33 };
+    /// The two weeks of the OPC UA CertificateExpirationAlarm (OPC 10000-9, ExpirationLimit's
+    /// default).
+    pub const TWO_WEEKS: Self = Self::Fixed { secs: 14 * 86_400 };
 }
 
 impl Default for ExpiryWindow {
@@ -199,6 +210,34 @@ mod tests {
         // Lifetimes near u64::MAX do not overflow.
         let v = Validity::new(UnixTime(0), UnixTime(u64::MAX)).unwrap();
         assert!(v.renew_at(&ExpiryWindow::LifetimeFraction { percent: 100 }) <= UnixTime(1));
+    }
+
+    #[test]
+    fn a_fixed_window_longer_than_the_lifetime_does_not_warn_from_birth() {
+        // A 30-day certificate under the three-month window: a third of its life instead.
+        let v = Validity::new(UnixTime(0), UnixTime(30 * DAY)).unwrap();
+        let w = ExpiryWindow::THREE_MONTHS;
+        assert_eq!(v.renew_at(&w), UnixTime(20 * DAY));
+        assert_eq!(v.status(UnixTime(0), true, &w), CertStatus::Valid);
+        assert_eq!(
+            v.status(UnixTime(20 * DAY - 1), true, &w),
+            CertStatus::Valid
+        );
+        assert_eq!(
+            v.status(UnixTime(20 * DAY), true, &w),
+            CertStatus::ExpiringSoon {
+                expires_in_secs: 10 * DAY
+            }
+        );
+        // Exactly as long as the lifetime counts as too long; a day shorter does not.
+        let v = Validity::new(UnixTime(0), UnixTime(90 * DAY)).unwrap();
+        assert_eq!(v.renew_at(&w), UnixTime(60 * DAY));
+        let v = Validity::new(UnixTime(0), UnixTime(91 * DAY)).unwrap();
+        assert_eq!(v.renew_at(&w), UnixTime(DAY));
+        assert_eq!(
+            v.renew_at(&ExpiryWindow::TWO_WEEKS),
+            UnixTime(91 * DAY - 14 * DAY)
+        );
     }
 
     #[test]
