@@ -230,8 +230,7 @@ pub fn import(input: &[u8], limits: &ImportLimits) -> Result<Bundle, PemError> {
     }
     let mut bundle = Bundle::default();
     let mut blocks = 0_usize;
-    let lines_input = input.strip_prefix(UTF8_BOM).unwrap_or(input);
-    let mut lines = Lines::new(lines_input);
+    let mut lines = Lines::new(input.strip_prefix(UTF8_BOM).unwrap_or(input));
     while let Some(begin) = lines.next() {
         let Some(rest) = begin.text.strip_prefix(BEGIN) else {
             continue;
@@ -247,7 +246,12 @@ pub fn import(input: &[u8], limits: &ImportLimits) -> Result<Bundle, PemError> {
             .filter(|label| is_label(label))
             .ok_or(PemError::MalformedBegin { line: begin.number })?;
         let mut encrypted = false;
-        let end = loop {
+        // The block again with its lines trimmed and LF line ends, which is what
+        // rustls-pki-types decodes; it may hold a key, so it is wiped after use.
+        let mut block = Zeroizing::new(Vec::with_capacity(input.len().min(16 * 1024)));
+        block.extend_from_slice(begin.text);
+        block.push(b'\n');
+        loop {
             let Some(body) = lines.next() else {
                 return Err(PemError::MissingEnd {
                     block: blocks,
@@ -263,7 +267,9 @@ pub fn import(input: &[u8], limits: &ImportLimits) -> Result<Bundle, PemError> {
                         found: text(found),
                     });
                 }
-                break body.start + body.text.len();
+                block.extend_from_slice(body.text);
+                block.push(b'\n');
+                break;
             }
             if body.text.starts_with(BEGIN) {
                 return Err(PemError::MissingEnd {
@@ -273,13 +279,14 @@ pub fn import(input: &[u8], limits: &ImportLimits) -> Result<Bundle, PemError> {
             }
             // RFC 1421 headers of a legacy OpenSSL encrypted key.
             encrypted |= body.text.starts_with(b"Proc-Type:") && contains(body.text, b"ENCRYPTED");
-        };
+            block.extend_from_slice(body.text);
+            block.push(b'\n');
+        }
         let kind = classify(label, encrypted).map_err(|refusal| refusal.into_error(blocks))?;
         let Some(kind) = kind else {
             continue;
         };
-        let pem = lines_input.get(begin.start..end).unwrap_or_default();
-        let der = decode(pem).ok_or_else(|| PemError::Base64 {
+        let der = decode(&block).ok_or_else(|| PemError::Base64 {
             block: blocks,
             label: text(label),
         })?;
@@ -427,19 +434,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// A line without its line break and trailing spaces and tabs.
+/// A line without its line break and its leading and trailing spaces and tabs.
 struct Line<'a> {
     /// Line number, from 1.
     number: usize,
-    /// Offset of its first byte in the input.
-    start: usize,
     text: &'a [u8],
 }
 
 /// Lines split at CR, LF or CRLF.
 struct Lines<'a> {
     rest: &'a [u8],
-    offset: usize,
     number: usize,
 }
 
@@ -447,7 +451,6 @@ impl<'a> Lines<'a> {
     fn new(input: &'a [u8]) -> Self {
         Self {
             rest: input,
-            offset: 0,
             number: 0,
         }
     }
@@ -470,17 +473,17 @@ impl<'a> Iterator for Lines<'a> {
             [b'\r', b'\n', after @ ..] | [b'\r' | b'\n', after @ ..] => after,
             _ => after,
         };
-        let start = self.offset;
-        self.offset += self.rest.len() - after.len();
         self.rest = after;
         self.number += 1;
-        let text = match line.iter().rposition(|&b| b != b' ' && b != b'\t') {
-            Some(last) => line.get(..=last).unwrap_or(line),
-            None => &[],
-        };
+        let blank = |b: &u8| *b == b' ' || *b == b'\t';
+        let first = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
+        let last = line
+            .iter()
+            .rposition(|b| !blank(b))
+            .map_or(first, |last| last + 1);
+        let text = line.get(first..last).unwrap_or_default();
         Some(Line {
             number: self.number,
-            start,
             text,
         })
     }

@@ -30,7 +30,7 @@ pub(crate) fn with_key(name: &str) -> Vec<u8> {
 
 /// Seconds since the epoch of `YYYY-MM-DD HH:MM:SSZ` (OpenSSL's `-dateopt iso_8601`).
 pub(crate) fn iso_8601(text: &str) -> u64 {
-    let field = |range: std::ops::Range<usize>| -> i64 { text[range].parse().unwrap() };
+    let field = |range: core::ops::Range<usize>| -> i64 { text[range].parse().unwrap() };
     let (y, m, d) = (field(0..4), field(5..7), field(8..10));
     let (hh, mm, ss) = (field(11..13), field(14..16), field(17..19));
     // Days from civil (H. Hinnant).
@@ -60,6 +60,7 @@ pub(crate) const CERTIFICATES: &[&str] = &[
     "sha1",
     "expired",
     "future",
+    "short-lived",
     "chained",
     "under-expired-intermediate",
     "under-expired-root",

@@ -122,6 +122,8 @@ key sha1 -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 sign sha1 "/CN=sha1.example.com" root server 20240101000000Z 20340101000000Z -md sha1
 key expired -algorithm EC -pkeyopt ec_paramgen_curve:P-256
 sign expired "/CN=expired.example.com" root server 20200101000000Z 20230101000000Z
+key short-lived -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+sign short-lived "/CN=short-lived.example.com" root server 20240101000000Z 20240108000000Z
 key future -algorithm EC -pkeyopt ec_paramgen_curve:P-256
 sign future "/CN=future.example.com" root server 20990101000000Z 21000101000000Z
 
