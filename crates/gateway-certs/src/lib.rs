@@ -15,6 +15,8 @@ extern crate std;
 
 #[cfg(feature = "alloc")]
 pub mod certificate;
+#[cfg(feature = "webpki")]
+pub mod chain;
 #[cfg(feature = "alloc")]
 pub mod key;
 #[cfg(feature = "alloc")]
