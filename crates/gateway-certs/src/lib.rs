@@ -17,6 +17,8 @@ extern crate std;
 pub mod certificate;
 #[cfg(feature = "webpki")]
 pub mod chain;
+#[cfg(feature = "generate")]
+pub mod generate;
 #[cfg(feature = "alloc")]
 pub mod key;
 #[cfg(feature = "alloc")]

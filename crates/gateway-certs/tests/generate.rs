@@ -1,0 +1,199 @@
+//! Regeneration of the device certificate and CSRs, checked by OpenSSL and by this crate.
+
+#![cfg(feature = "generate")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    missing_docs
+)]
+
+use core::net::IpAddr;
+use std::path::PathBuf;
+use std::process::Command;
+
+use gateway_certs::certificate::AltName;
+use gateway_certs::generate::{
+    Algorithm, DeviceIdentity, GenerateError, SelfSignedRequest, certificate_request, self_signed,
+};
+use gateway_certs::key::{Curve, KeyAlgorithm};
+use gateway_certs::status::UnixTime;
+use gateway_certs::store::{DefaultCertificates, Origin, Source, Store, StoreSettings};
+use gateway_certs::strength::StrengthPolicy;
+
+const DAY: u64 = 86_400;
+const NOW: UnixTime = UnixTime(1_798_761_600); // 2027-01-01
+
+fn identity() -> DeviceIdentity {
+    DeviceIdentity {
+        common_name: "192.168.127.254".into(),
+        organization: Some("Plant 7".into()),
+        dns_names: vec!["mgate-3348.local".into()],
+        ip_addresses: vec![
+            "192.168.127.254".parse().unwrap(),
+            "fd00::254".parse().unwrap(),
+        ],
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gateway-certs-generate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn openssl(args: &[&str]) -> (bool, String) {
+    let output = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("the openssl command line (Debian package openssl)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn the_self_signed_certificate_is_what_was_asked_and_openssl_verifies_it() {
+    for algorithm in [
+        Algorithm::EcdsaP256,
+        Algorithm::EcdsaP384,
+        Algorithm::Ed25519,
+    ] {
+        let request = SelfSignedRequest {
+            algorithm,
+            ..SelfSignedRequest::new(identity(), 3 * 365 * DAY)
+        };
+        let generated = self_signed(&request, NOW, true).unwrap();
+        assert!(!format!("{generated:?}").contains("PRIVATE KEY-----"));
+
+        // Our own reading of it, through the store as an operator would import it.
+        let mut pem = generated.pem.clone().into_bytes();
+        pem.extend(generated.private_key_pem.as_bytes());
+        let mut store = Store::new(StoreSettings {
+            defaults: DefaultCertificates {
+                device_names: vec!["192.168.127.254".into()],
+                ..DefaultCertificates::default()
+            },
+            ..StoreSettings::default()
+        });
+        store.add("https", Source::HttpsServer, &pem).unwrap();
+        let entry = store.get("https").unwrap();
+        let c = &entry.certificate;
+        assert_eq!(c.subject.text, "CN=192.168.127.254,O=Plant 7");
+        assert!(c.is_self_signed() && !c.is_ca());
+        assert_eq!(c.validity.not_before(), UnixTime(NOW.0 - 3600));
+        assert_eq!(c.validity.not_after(), UnixTime(NOW.0 + 3 * 365 * DAY));
+        assert_eq!(
+            c.subject_alt_names,
+            [
+                AltName::Dns("mgate-3348.local".into()),
+                AltName::Ip("192.168.127.254".parse::<IpAddr>().unwrap()),
+                AltName::Ip("fd00::254".parse::<IpAddr>().unwrap()),
+            ]
+        );
+        let expected = match algorithm {
+            Algorithm::EcdsaP256 => KeyAlgorithm::Ec { curve: Curve::P256 },
+            Algorithm::EcdsaP384 => KeyAlgorithm::Ec { curve: Curve::P384 },
+            _ => KeyAlgorithm::Ed25519,
+        };
+        assert_eq!(c.public_key.algorithm, expected);
+        assert!(StrengthPolicy::RECOMMENDED.assess(c).is_empty());
+        assert_eq!(store.origin(entry), Origin::DeviceSelfSigned);
+
+        // OpenSSL verifies the signature and the chain of one, at a time inside its validity.
+        let path = scratch(&format!("device-{algorithm:?}.pem"));
+        std::fs::write(&path, &generated.pem).unwrap();
+        let path = path.to_str().unwrap();
+        let attime = (NOW.0 + DAY).to_string();
+        let (ok, text) = openssl(&[
+            "verify",
+            "-attime",
+            &attime,
+            "-CAfile",
+            path,
+            "-purpose",
+            "sslserver",
+            path,
+        ]);
+        assert!(ok, "{algorithm:?}: {text}");
+        let (ok, text) = openssl(&["x509", "-in", path, "-noout", "-ext", "subjectAltName"]);
+        assert!(ok && text.contains("IP Address:192.168.127.254"), "{text}");
+    }
+}
+
+#[test]
+fn the_csr_is_signed_by_its_key_and_names_the_device() {
+    let generated = certificate_request(&identity(), Algorithm::EcdsaP256).unwrap();
+    assert!(
+        generated
+            .pem
+            .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
+    );
+    let path = scratch("device.csr");
+    std::fs::write(&path, &generated.pem).unwrap();
+    let path = path.to_str().unwrap();
+    let (ok, text) = openssl(&["req", "-verify", "-in", path, "-noout", "-subject"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("verify OK") || text.contains("Certificate request self-signature verify OK"),
+        "{text}"
+    );
+    assert!(text.contains("CN = 192.168.127.254"), "{text}");
+    // The key is the one in the CSR.
+    let key_path = scratch("device-csr.key");
+    std::fs::write(&key_path, generated.private_key_pem.as_bytes()).unwrap();
+    let (_, from_csr) = openssl(&["req", "-in", path, "-noout", "-pubkey"]);
+    let (_, from_key) = openssl(&["pkey", "-in", key_path.to_str().unwrap(), "-pubout"]);
+    assert_eq!(from_csr, from_key);
+    // The CSR is one thing the PEM import refuses, with a hint.
+    let error =
+        gateway_certs::pem::import(generated.pem.as_bytes(), &Default::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("a CSR is sent to a CA"),
+        "{error}"
+    );
+}
+
+#[test]
+fn refused_without_a_trusted_clock_or_a_validity() {
+    let request = SelfSignedRequest::new(identity(), 365 * DAY);
+    assert_eq!(
+        self_signed(&request, NOW, false).unwrap_err(),
+        GenerateError::ClockUntrusted
+    );
+    let zero = SelfSignedRequest::new(identity(), 0);
+    assert_eq!(
+        self_signed(&zero, NOW, true).unwrap_err(),
+        GenerateError::Validity
+    );
+    let forever = SelfSignedRequest::new(identity(), u64::MAX);
+    assert_eq!(
+        self_signed(&forever, NOW, true).unwrap_err(),
+        GenerateError::Validity
+    );
+    let past_9999 = SelfSignedRequest::new(identity(), 8000 * 365 * DAY);
+    assert_eq!(
+        self_signed(&past_9999, NOW, true).unwrap_err(),
+        GenerateError::Validity
+    );
+    let nameless = SelfSignedRequest::new(DeviceIdentity::default(), DAY);
+    assert_eq!(
+        self_signed(&nameless, NOW, true).unwrap_err(),
+        GenerateError::NoName
+    );
+    let bad_dns = SelfSignedRequest::new(
+        DeviceIdentity {
+            dns_names: vec!["gerät.local".into()],
+            ..identity()
+        },
+        DAY,
+    );
+    assert_eq!(
+        self_signed(&bad_dns, NOW, true).unwrap_err(),
+        GenerateError::DnsName("gerät.local".into())
+    );
+}
