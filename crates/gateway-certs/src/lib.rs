@@ -17,6 +17,9 @@ extern crate std;
 pub mod certificate;
 #[cfg(feature = "webpki")]
 pub mod chain;
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "generate")]
 pub mod generate;
 #[cfg(feature = "alloc")]
