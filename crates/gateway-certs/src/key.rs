@@ -176,6 +176,12 @@ pub enum KeyError {
     /// The private scalar is not a valid key on its curve.
     #[error("the private key is not a valid {0} scalar")]
     InvalidScalar(Curve),
+    /// Explicit curve parameters instead of a named curve (what `openssl ecparam -param_enc
+    /// explicit` writes).
+    #[error(
+        "the key has explicit EC curve parameters instead of a named curve (RFC 5915); make it with `-param_enc named_curve`"
+    )]
+    ExplicitCurve,
     /// The embedded public point is not the one the private scalar gives.
     #[error("the key is inconsistent: its embedded public key does not belong to its private key")]
     Inconsistent,
@@ -315,8 +321,14 @@ impl PublicKey {
 
     /// `outer` is the curve from a PKCS#8 wrapper, if any.
     fn from_sec1(der: &[u8], outer: Option<Curve>) -> Result<Self, KeyError> {
-        let key = sec1::EcPrivateKey::from_der(der).map_err(|_| KeyError::Malformed {
-            format: "SEC1 ECPrivateKey",
+        let key = sec1::EcPrivateKey::from_der(der).map_err(|_| {
+            if has_explicit_parameters(der) {
+                KeyError::ExplicitCurve
+            } else {
+                KeyError::Malformed {
+                    format: "SEC1 ECPrivateKey",
+                }
+            }
         })?;
         let inner = key
             .parameters
@@ -324,8 +336,14 @@ impl PublicKey {
             .map(Curve::from_oid);
         let curve = match (outer, inner) {
             (Some(outer), Some(inner)) if outer != inner => return Err(KeyError::Inconsistent),
+            (Some(Curve::Explicit), _) => return Err(KeyError::ExplicitCurve),
+            // RFC 5915 3: without a PKCS#8 wrapper the parameters are required.
+            (None, None) => {
+                return Err(KeyError::Malformed {
+                    format: "SEC1 ECPrivateKey",
+                });
+            }
             (Some(curve), _) | (None, Some(curve)) => curve,
-            (None, None) => Curve::Explicit,
         };
         let derived = derive_point(&curve, key.private_key)?;
         if let Some(embedded) = key.public_key {
@@ -388,6 +406,27 @@ fn canonical_point(curve: &Curve, point: &[u8]) -> Option<Vec<u8>> {
             .map(|key| key.to_encoded_point(false).as_bytes().into()),
         _ => None,
     }
+}
+
+/// Whether SEC1 DER carries explicit curve parameters (`[0]` holding a SEQUENCE rather than an
+/// OID), which the `sec1` crate does not read.
+fn has_explicit_parameters(der: &[u8]) -> bool {
+    use der::asn1::{AnyRef, ContextSpecific};
+    use der::{Reader, Tagged};
+    let Ok(mut reader) = der::SliceReader::new(der) else {
+        return false;
+    };
+    reader
+        .sequence(|reader| {
+            let _version = u8::decode(reader)?;
+            let _secret = OctetStringRef::decode(reader)?;
+            let parameters =
+                ContextSpecific::<AnyRef<'_>>::decode_explicit(reader, der::TagNumber::N0)?;
+            let rest = reader.remaining_len();
+            reader.read_slice(rest)?;
+            Ok(parameters.is_some_and(|p| p.value.tag() == der::Tag::Sequence))
+        })
+        .unwrap_or(false)
 }
 
 fn strip_zeros(bytes: &[u8]) -> &[u8] {

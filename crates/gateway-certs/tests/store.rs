@@ -158,11 +158,17 @@ fn inconsistent_and_unsupported_keys_are_named() {
         })
     );
     // The explicit-parameter key cannot be matched.
-    // The explicit-parameter key is refused (the sec1 crate reads named curves only).
+    // The explicit-parameter key is refused by name.
+    assert_eq!(key_of("explicit-ec.key"), Err(KeyError::ExplicitCurve));
     assert_eq!(
-        key_of("explicit-ec.key"),
-        Err(KeyError::Malformed {
-            format: "SEC1 ECPrivateKey"
+        store().add(
+            "explicit",
+            Source::HttpsServer,
+            &common::with_key("explicit-ec")
+        ),
+        Err(StoreError::Key {
+            block: 2,
+            error: KeyError::ExplicitCurve
         })
     );
 }
