@@ -80,6 +80,20 @@ impl KeyAlgorithm {
     }
 }
 
+impl KeyAlgorithm {
+    /// An algorithm other than RSA and EC, by OID.
+    fn other(oid: ObjectIdentifier) -> Self {
+        match oid {
+            ED25519_OID => Self::Ed25519,
+            ED448_OID => Self::Ed448,
+            DSA_OID => Self::Dsa,
+            _ => Self::Other {
+                oid: alloc::format!("{oid}"),
+            },
+        }
+    }
+}
+
 impl fmt::Display for KeyAlgorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -217,17 +231,7 @@ impl PublicKey {
                 material: Material::Ec(point),
             });
         }
-        let algorithm = if oid == ED25519_OID {
-            KeyAlgorithm::Ed25519
-        } else if oid == ED448_OID {
-            KeyAlgorithm::Ed448
-        } else if oid == DSA_OID {
-            KeyAlgorithm::Dsa
-        } else {
-            KeyAlgorithm::Other {
-                oid: alloc::format!("{oid}"),
-            }
-        };
+        let algorithm = KeyAlgorithm::other(oid);
         let raw = match algorithm {
             KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => key.into(),
             _ => spki.into(),
@@ -308,15 +312,7 @@ impl PublicKey {
                 material: Material::Raw(public.into()),
             });
         }
-        Err(KeyError::Unsupported(if oid == ED448_OID {
-            KeyAlgorithm::Ed448
-        } else if oid == DSA_OID {
-            KeyAlgorithm::Dsa
-        } else {
-            KeyAlgorithm::Other {
-                oid: alloc::format!("{oid}"),
-            }
-        }))
+        Err(KeyError::Unsupported(KeyAlgorithm::other(oid)))
     }
 
     /// `outer` is the curve from a PKCS#8 wrapper, if any.

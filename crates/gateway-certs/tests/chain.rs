@@ -21,16 +21,7 @@ fn at(date: &str) -> UnixTime {
 
 fn store() -> Store {
     let mut store = Store::new(StoreSettings::default());
-    store
-        .add("root", Source::TrustedRootCa, &common::read("root.pem"))
-        .unwrap();
-    store
-        .add(
-            "old root",
-            Source::TrustedRootCa,
-            &common::read("expired-root.pem"),
-        )
-        .unwrap();
+    common::add_roots(&mut store);
     let with_chain = |leaf: &str, chain: &str| {
         let mut pem = common::with_key(leaf);
         pem.extend(common::read(&format!("{chain}.pem")));

@@ -337,32 +337,14 @@ fn add_replace_delete_and_capacity() {
     store
         .replace("https", Source::HttpsServer, &common::with_key("rsa2048"))
         .unwrap();
-    assert_eq!(
-        store
-            .get("https")
-            .unwrap()
-            .certificate
-            .subject
-            .common_name
-            .as_deref(),
-        Some("rsa2048.example.com")
-    );
+    assert_eq!(issued_to(&store, "https"), Some("rsa2048.example.com"));
     // A failed replacement leaves the entry as it was.
     assert!(
         store
             .replace("https", Source::HttpsServer, &common::read("rsa4096.pem"))
             .is_err()
     );
-    assert_eq!(
-        store
-            .get("https")
-            .unwrap()
-            .certificate
-            .subject
-            .common_name
-            .as_deref(),
-        Some("rsa2048.example.com")
-    );
+    assert_eq!(issued_to(&store, "https"), Some("rsa2048.example.com"));
     assert_eq!(
         store.replace("mqtt", Source::MqttClient, &common::with_key("p256")),
         Err(StoreError::NoSuchName("mqtt".into()))
@@ -385,6 +367,16 @@ fn add_replace_delete_and_capacity() {
             Err(StoreError::InvalidName)
         );
     }
+}
+
+fn issued_to<'a>(store: &'a Store, name: &str) -> Option<&'a str> {
+    store
+        .get(name)
+        .unwrap()
+        .certificate
+        .subject
+        .common_name
+        .as_deref()
 }
 
 fn center() -> Store {
@@ -413,16 +405,7 @@ fn center() -> Store {
             &common::with_key("p384"),
         )
         .unwrap();
-    store
-        .add("root", Source::TrustedRootCa, &common::read("root.pem"))
-        .unwrap();
-    store
-        .add(
-            "old root",
-            Source::TrustedRootCa,
-            &common::read("expired-root.pem"),
-        )
-        .unwrap();
+    common::add_roots(&mut store);
     store
 }
 

@@ -28,6 +28,17 @@ pub(crate) fn with_key(name: &str) -> Vec<u8> {
     pem
 }
 
+/// Adds the trusted roots "root" (valid to 2040) and "old root" (expired in 2025).
+pub(crate) fn add_roots(store: &mut gateway_certs::store::Store) {
+    use gateway_certs::store::Source;
+    store
+        .add("root", Source::TrustedRootCa, &read("root.pem"))
+        .unwrap();
+    store
+        .add("old root", Source::TrustedRootCa, &read("expired-root.pem"))
+        .unwrap();
+}
+
 /// Seconds since the epoch of `YYYY-MM-DD HH:MM:SSZ` (OpenSSL's `-dateopt iso_8601`).
 pub(crate) fn iso_8601(text: &str) -> u64 {
     let field = |range: core::ops::Range<usize>| -> i64 { text[range].parse().unwrap() };
