@@ -83,11 +83,13 @@ fn failing() -> DeviceSnapshot {
                 transport: Transport::Tcp,
                 port: 502,
                 process: Some("modbus".into()),
+                service: None,
             },
             OpenPort {
                 transport: Transport::Tcp,
                 port: 23,
                 process: None,
+                service: None,
             },
         ]),
         firewall: Some(Firewall {
@@ -212,11 +214,13 @@ fn passing() -> DeviceSnapshot {
                 transport: Transport::Tcp,
                 port: 502,
                 process: None,
+                service: None,
             },
             OpenPort {
                 transport: Transport::Tcp,
                 port: 443,
                 process: None,
+                service: None,
             },
         ]),
         firewall: Some(Firewall {
@@ -542,6 +546,46 @@ fn an_empty_snapshot_cannot_pass_anything() {
             finding.evidence
         );
     }
+}
+
+#[test]
+fn modbus_tcp_moved_off_its_port_is_covered_by_the_access_list_when_named() {
+    let mut snapshot = passing();
+    let moved = |service| OpenPort {
+        transport: Transport::Tcp,
+        port: 5020,
+        process: Some("reference-gateway".into()),
+        service,
+    };
+    // By its port alone, 5020 is no known service: nothing limits it.
+    snapshot.open_ports = Some(vec![moved(None)]);
+    let report = dashboard::scan(&snapshot, now());
+    let finding = report.finding("network.open_ports").unwrap();
+    assert_eq!(finding.result, CheckResult::Fail);
+    assert_eq!(
+        finding.evidence,
+        "open to any source: tcp/5020 (reference-gateway)"
+    );
+    // Named as Modbus TCP, the active accessible IP list governs it.
+    snapshot.open_ports = Some(vec![moved(Some(ServiceId::ModbusTcp))]);
+    let report = dashboard::scan(&snapshot, now());
+    assert_eq!(
+        report.finding("network.open_ports").unwrap().result,
+        CheckResult::Pass
+    );
+    // A device service named on that port is not the access list's (no additional
+    // restrictions here), so it stays exposed.
+    snapshot
+        .access_list
+        .as_mut()
+        .unwrap()
+        .additional_restrictions = false;
+    snapshot.open_ports = Some(vec![moved(Some(ServiceId::HttpServer))]);
+    let report = dashboard::scan(&snapshot, now());
+    assert_eq!(
+        report.finding("network.open_ports").unwrap().result,
+        CheckResult::Fail
+    );
 }
 
 #[test]

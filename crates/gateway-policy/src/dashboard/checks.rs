@@ -758,8 +758,11 @@ fn open_ports(scan: &Scan<'_>) -> Outcome {
                 })
             });
             let by_access_list = modbus_listed
-                && services::by_port(open.transport, open.port)
-                    .any(|spec| spec.id.traffic() == Traffic::Protocol);
+                && match open.service {
+                    Some(id) => id.traffic() == Traffic::Protocol,
+                    None => services::by_port(open.transport, open.port)
+                        .any(|spec| spec.id.traffic() == Traffic::Protocol),
+                };
             !(by_firewall || by_access_list)
         })
         .map(|open| {

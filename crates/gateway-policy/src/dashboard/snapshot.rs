@@ -78,6 +78,10 @@ pub struct OpenPort {
     /// The process or service behind it, if known.
     #[cfg_attr(feature = "serde", serde(default))]
     pub process: Option<String>,
+    /// The service it carries, when known: needed for a service moved off its catalogue port
+    /// (Modbus TCP on 5020). `None` identifies the service by the port.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub service: Option<ServiceId>,
 }
 
 /// The firewall's allow list.
