@@ -1,0 +1,534 @@
+//! The gateway at work: `modbus_core::gateway::Gateway`, the sans-IO engine, owned by one
+//! thread that runs the loop its documentation describes (inputs, `poll_transmit`,
+//! `poll_event`, sleep until `poll_timeout`). Other threads only turn sockets, the serial port
+//! and Ctrl-C into [`Message`]s for it.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant as StdInstant};
+
+use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
+use gateway_policy::access::{AccessList, Traffic};
+use modbus_core::gateway::{ChannelId, ConnectionId, Event, Gateway, Lane, RefuseReason, Transmit};
+use modbus_core::time::Instant;
+
+use crate::audit::{Audit, kinds};
+use crate::config::{self, Config};
+use crate::line::SimulatedLine;
+use crate::serial::{Backoff, News, SerialLine};
+
+/// The engine: one serial line, 40 connections, 64 requests in hand (about 35 KiB).
+type Engine = Gateway<1, { config::MAX_CONNECTIONS as usize }, 64>;
+
+const LINE: ChannelId = ChannelId(0);
+/// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
+/// engine applies back-pressure per request; this bounds what the reader threads buffer).
+const MAX_BACKLOG: usize = 16 * 1024;
+
+/// What the other threads tell the engine thread.
+pub(crate) enum Message {
+    /// A client connected to one of the ports.
+    Open(TcpStream, Lane),
+    /// A client sent bytes.
+    Bytes(ConnectionId, Vec<u8>),
+    /// A client's socket closed.
+    Closed(ConnectionId),
+    /// News from the serial port.
+    Serial(News),
+    /// Ctrl-C or SIGTERM.
+    Shutdown,
+}
+
+/// Runs the gateway until Ctrl-C.
+pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, String> {
+    let access =
+        AccessList::new(&config.access_list).map_err(|err| format!("access_list: {err}"))?;
+    let started = StdInstant::now();
+    let gateway = Engine::new(&config.gateway, Instant::from_micros(0))
+        .map(Box::new)
+        .map_err(|err| format!("gateway: {err}"))?;
+    let (inbox, messages) = mpsc::channel();
+    let mut listening = vec![(config.listen.modbus_tcp, Lane::Standard)];
+    listening.extend(config.listen.priority.map(|addr| (addr, Lane::Priority)));
+    for (addr, lane) in &listening {
+        let listener =
+            TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
+        let (inbox, lane) = (inbox.clone(), *lane);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if inbox.send(Message::Open(stream, lane)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let shutdown = inbox.clone();
+    ctrlc::set_handler(move || {
+        let _ = shutdown.send(Message::Shutdown);
+    })
+    .map_err(|err| format!("cannot handle Ctrl-C: {err}"))?;
+    let mut audit = Audit::new(
+        &config.audit,
+        &config.device.name,
+        config.device.clock_trusted,
+    )
+    .map_err(|err| format!("audit.syslog: {err}"))?;
+
+    let channel = config.gateway.channels.first().copied().unwrap_or_default();
+    let line = if config.serial.is_simulated() {
+        Line::Simulated(SimulatedLine::new(
+            channel.serial,
+            &config.serial.simulated_units,
+        ))
+    } else {
+        let backoff = Backoff {
+            min: Duration::from_millis(config.serial.retry_min_ms.into()),
+            max: Duration::from_millis(config.serial.retry_max_ms.into()),
+        };
+        Line::Serial(SerialLine::start(
+            &config.serial.port,
+            channel.serial,
+            backoff,
+            inbox.clone(),
+        ))
+    };
+    print_banner(&config, origin, &line);
+    let port = config.listen.modbus_tcp.to_string();
+    let serial = line.describe();
+    let config_name = origin.to_string();
+    let details = [
+        ("listen", port.as_str()),
+        ("serial", serial.as_str()),
+        ("config", config_name.as_str()),
+    ];
+    audit.emit(
+        AuditEvent::new(EventKind::ColdStart)
+            .with_outcome(Outcome::Success)
+            .with_message("reference-gateway started")
+            .with_details(&details),
+    );
+    for problem in crate::scan::problems(&config, crate::now()) {
+        audit.emit(
+            AuditEvent::new(problem.kind)
+                .with_message(&problem.message)
+                .with_details(&[("setting", problem.setting.as_str())]),
+        );
+    }
+
+    let mut runtime = Runtime {
+        gateway,
+        origin: started,
+        line,
+        access,
+        max_connections: config.gateway.limits.max_connections,
+        audit,
+        inbox,
+        messages,
+        clients: BTreeMap::new(),
+    };
+    runtime.run();
+    let clients = runtime.clients.len().to_string();
+    let mut audit = runtime.audit;
+    audit.emit(
+        AuditEvent::new(EventKind::Shutdown)
+            .with_outcome(Outcome::Success)
+            .with_message("reference-gateway stopped")
+            .with_details(&[("connections_closed", clients.as_str())]),
+    );
+    audit.close();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the user sees first: where the gateway listens, its routes, and a command to try.
+fn print_banner(config: &Config, origin: &config::Origin, line: &Line) {
+    let mut out = std::io::stdout().lock();
+    let _ = match origin {
+        config::Origin::Embedded => writeln!(
+            out,
+            "reference-gateway: embedded default configuration (no --config given; see reference-gateway.toml)"
+        ),
+        config::Origin::File(path) => {
+            writeln!(out, "reference-gateway: configuration {}", path.display())
+        }
+    };
+    let _ = write!(out, "  Modbus TCP on {}", config.listen.modbus_tcp);
+    let _ = match config.listen.priority {
+        Some(priority) => writeln!(out, ", priority traffic on {priority}"),
+        None => writeln!(out),
+    };
+    let _ = writeln!(out, "  serial line: {}", line.describe());
+    let timeout = config
+        .gateway
+        .channels
+        .first()
+        .map_or(0, |channel| channel.response_timeout_ms);
+    for route in &config.gateway.routes {
+        let _ = writeln!(
+            out,
+            "  route: units {}-{} -> serial addresses {}-{}",
+            route.first_unit,
+            route.last_unit,
+            route.first_slave,
+            u16::from(route.first_slave) + u16::from(route.last_unit - route.first_unit),
+        );
+    }
+    if let Line::Simulated(_) = line {
+        let units: Vec<String> = config
+            .serial
+            .simulated_units
+            .iter()
+            .map(u8::to_string)
+            .collect();
+        let _ = writeln!(
+            out,
+            "  simulated devices answer at units {}; other routed units: exception 0x0B after {timeout} ms",
+            units.join(", ")
+        );
+    }
+    let _ = writeln!(out, "  unrouted units: exception 0x0A");
+    let _ = writeln!(
+        out,
+        "  try: mbpoll -m tcp -p {} -a 1 -r 1 -c 10 -1 {}",
+        config.listen.modbus_tcp.port(),
+        config.listen.modbus_tcp.ip()
+    );
+    let _ = out.flush();
+}
+
+/// The serial line: simulated, or a real port.
+enum Line {
+    Simulated(SimulatedLine),
+    Serial(SerialLine),
+}
+
+impl Line {
+    fn describe(&self) -> String {
+        match self {
+            Self::Simulated(line) => {
+                format!("simulated, {}", config::describe_serial(&line.settings()))
+            }
+            Self::Serial(line) => format!(
+                "{}, {}",
+                line.path(),
+                config::describe_serial(&line.settings())
+            ),
+        }
+    }
+}
+
+/// The engine thread's state: the engine, the line, the access list, the audit trail and the
+/// client sockets.
+struct Runtime {
+    gateway: Box<Engine>,
+    origin: StdInstant,
+    line: Line,
+    access: AccessList,
+    /// `gateway.limits.max_connections`, for the audit trail.
+    max_connections: u16,
+    audit: Audit,
+    inbox: Sender<Message>,
+    messages: Receiver<Message>,
+    clients: BTreeMap<ConnectionId, Client>,
+}
+
+struct Client {
+    stream: TcpStream,
+    peer: SocketAddr,
+    /// Bytes read and not yet taken by the engine.
+    backlog: Vec<u8>,
+}
+
+impl Runtime {
+    fn now(&self) -> Instant {
+        Instant::from_micros(u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX))
+    }
+
+    /// The engine loop: inputs, then transmissions and events, then sleep until the next timer
+    /// or input. Returns at shutdown, with every client disconnected.
+    fn run(&mut self) {
+        loop {
+            let simulated = match &self.line {
+                Line::Simulated(line) => line.next_delivery(),
+                Line::Serial(_) => None,
+            };
+            let wake = [self.gateway.poll_timeout(), simulated]
+                .into_iter()
+                .flatten()
+                .min();
+            let now = self.now();
+            let message = match wake.map(|at| at.saturating_duration_since(now)) {
+                Some(wait) => self.messages.recv_timeout(wait),
+                None => self
+                    .messages
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match message {
+                Ok(Message::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
+                Ok(message) => self.handle(message),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            let now = self.now();
+            if let Line::Simulated(line) = &mut self.line {
+                while let Some(bytes) = line.take_due(now) {
+                    self.gateway.handle_serial_bytes(LINE, &bytes, now);
+                }
+            }
+            self.gateway.handle_timeout(now);
+            self.drain();
+        }
+        let ids: Vec<_> = self.clients.keys().copied().collect();
+        for id in ids {
+            self.close(id);
+        }
+        self.drain();
+    }
+
+    fn handle(&mut self, message: Message) {
+        let now = self.now();
+        match message {
+            Message::Open(stream, lane) => self.open(stream, lane),
+            Message::Bytes(id, bytes) => {
+                if let Some(client) = self.clients.get_mut(&id) {
+                    client.backlog.extend_from_slice(&bytes);
+                    if client.backlog.len() > MAX_BACKLOG {
+                        let peer = client.peer;
+                        self.close(id);
+                        let limit = MAX_BACKLOG.to_string();
+                        self.audit.emit(
+                            AuditEvent::new(kinds::MALFORMED_TRAFFIC)
+                                .with_outcome(Outcome::Failure)
+                                .with_address(peer.ip())
+                                .with_service("modbus-tcp")
+                                .with_message(
+                                    "client sent more than the gateway buffers; disconnected",
+                                )
+                                .with_details(&[("limit_bytes", limit.as_str())]),
+                        );
+                        return;
+                    }
+                }
+                self.feed(id);
+            }
+            Message::Closed(id) => {
+                if self.clients.remove(&id).is_some() {
+                    self.gateway.handle_tcp_closed(id, now);
+                }
+            }
+            Message::Serial(news) => self.serial(news, now),
+            Message::Shutdown => {}
+        }
+    }
+
+    /// A new client: the accessible IP list first, then the engine's limits.
+    fn open(&mut self, stream: TcpStream, lane: Lane) {
+        let now = self.now();
+        let Ok(peer) = stream.peer_addr() else {
+            return;
+        };
+        let decision = self.access.check(peer.ip(), Traffic::Protocol);
+        if !decision.is_allowed() {
+            let _ = stream.shutdown(Shutdown::Both);
+            let port = peer.port().to_string();
+            self.audit.emit(
+                AuditEvent::new(EventKind::AccessDenied)
+                    .with_outcome(Outcome::Failure)
+                    .with_address(peer.ip())
+                    .with_service("modbus-tcp")
+                    .with_details(&[("peer_port", port.as_str())]),
+            );
+            return;
+        }
+        let Ok(id) = self.gateway.handle_tcp_open(peer, lane, now) else {
+            // The engine reported why as an event; the socket goes.
+            let _ = stream.shutdown(Shutdown::Both);
+            self.drain();
+            return;
+        };
+        let Ok(reader) = stream.try_clone() else {
+            self.gateway.handle_tcp_closed(id, now);
+            return;
+        };
+        let inbox = self.inbox.clone();
+        std::thread::spawn(move || read_socket(reader, id, &inbox));
+        self.clients.insert(
+            id,
+            Client {
+                stream,
+                peer,
+                backlog: Vec::new(),
+            },
+        );
+    }
+
+    fn serial(&mut self, news: News, now: Instant) {
+        let Line::Serial(line) = &mut self.line else {
+            return;
+        };
+        match news {
+            News::Bytes(bytes) => self.gateway.handle_serial_bytes(LINE, &bytes, now),
+            News::Opened(port) => {
+                line.opened(port);
+                let path = line.path().to_owned();
+                self.audit.emit(
+                    AuditEvent::new(kinds::SERIAL_PORT_OPENED)
+                        .with_outcome(Outcome::Success)
+                        .with_details(&[("port", path.as_str())]),
+                );
+            }
+            News::Failed {
+                error,
+                attempt,
+                retry_in,
+            } => {
+                let attempt = attempt.to_string();
+                let retry = retry_in.as_millis().to_string();
+                self.audit.emit(
+                    AuditEvent::new(kinds::SERIAL_PORT_FAILED)
+                        .with_outcome(Outcome::Failure)
+                        .with_message(&error)
+                        .with_details(&[
+                            ("attempt", attempt.as_str()),
+                            ("retry_in_ms", retry.as_str()),
+                        ]),
+                );
+            }
+        }
+    }
+
+    /// Offers a client's backlog to the engine; returns how many bytes it took.
+    fn feed(&mut self, id: ConnectionId) -> usize {
+        let now = self.now();
+        let Some(client) = self.clients.get_mut(&id) else {
+            return 0;
+        };
+        if client.backlog.is_empty() {
+            return 0;
+        }
+        let taken = self.gateway.handle_tcp_bytes(id, &client.backlog, now);
+        client.backlog.drain(..taken);
+        taken
+    }
+
+    fn close(&mut self, id: ConnectionId) {
+        if let Some(client) = self.clients.remove(&id) {
+            let _ = client.stream.shutdown(Shutdown::Both);
+            self.gateway.handle_tcp_closed(id, self.now());
+        }
+    }
+
+    /// Carries out every transmission, reports events, and offers backlogs again, until
+    /// nothing moves.
+    fn drain(&mut self) {
+        loop {
+            let now = self.now();
+            let mut failed = Vec::new();
+            let mut serial_errors = Vec::new();
+            while let Some(transmit) = self.gateway.poll_transmit(now) {
+                match transmit {
+                    Transmit::Tcp { connection, bytes } => {
+                        let written = self
+                            .clients
+                            .get_mut(&connection)
+                            .map(|client| client.stream.write_all(bytes));
+                        if let Some(Err(_)) = written {
+                            failed.push(connection);
+                        }
+                    }
+                    Transmit::Serial { bytes, .. } => match &mut self.line {
+                        Line::Simulated(line) => line.carry(bytes, now),
+                        Line::Serial(line) => {
+                            if let Err(error) = line.write(bytes) {
+                                serial_errors.push(error);
+                            }
+                        }
+                    },
+                    Transmit::Close { connection, .. } => {
+                        if let Some(client) = self.clients.remove(&connection) {
+                            let _ = client.stream.shutdown(Shutdown::Both);
+                        }
+                    }
+                    // No upstream servers: channel 0 is an RTU master line.
+                    Transmit::Connect { connection, .. } => failed.push(connection),
+                }
+            }
+            for id in failed {
+                self.close(id);
+            }
+            for error in serial_errors {
+                self.audit.emit(
+                    AuditEvent::new(kinds::SERIAL_PORT_FAILED)
+                        .with_outcome(Outcome::Failure)
+                        .with_message(&error),
+                );
+            }
+            while let Some(event) = self.gateway.poll_event() {
+                self.report(&event);
+            }
+            let ids: Vec<_> = self.clients.keys().copied().collect();
+            let taken: usize = ids.into_iter().map(|id| self.feed(id)).sum();
+            if taken == 0 {
+                return;
+            }
+        }
+    }
+
+    /// The engine's events that belong in the audit trail; the rest are counters.
+    fn report(&mut self, event: &Event) {
+        match *event {
+            Event::ConnectionRefused { peer, reason } => {
+                let RefuseReason::ConnectionLimit = reason;
+                let limit = self.max_connections.to_string();
+                self.audit.emit(
+                    AuditEvent::new(EventKind::ConnectionRejected)
+                        .with_outcome(Outcome::Failure)
+                        .with_address(peer.ip())
+                        .with_service("modbus-tcp")
+                        .with_details(&[("max_connections", limit.as_str())]),
+                );
+            }
+            Event::NoResponse { slave, cause, .. } => {
+                let unit = slave.0.to_string();
+                let cause = format!("{cause:?}").to_lowercase();
+                self.audit.emit(
+                    AuditEvent::new(kinds::RESPONSE_TIMEOUT)
+                        .with_outcome(Outcome::Failure)
+                        .with_service("modbus-rtu")
+                        .with_details(&[("unit", unit.as_str()), ("cause", cause.as_str())]),
+                );
+            }
+            Event::FramingError { connection, error } => {
+                let peer = self.clients.get(&connection).map(|client| client.peer);
+                let error = error.to_string();
+                let mut event = AuditEvent::new(kinds::MALFORMED_TRAFFIC)
+                    .with_outcome(Outcome::Failure)
+                    .with_service("modbus-tcp")
+                    .with_message(&error);
+                if let Some(peer) = peer {
+                    event = event.with_address(peer.ip());
+                }
+                self.audit.emit(event);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Forwards what a socket reads to the engine thread until it closes.
+fn read_socket(mut stream: TcpStream, id: ConnectionId, inbox: &Sender<Message>) {
+    let mut buf = [0u8; 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if inbox.send(Message::Bytes(id, buf[..n].to_vec())).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = inbox.send(Message::Closed(id));
+}

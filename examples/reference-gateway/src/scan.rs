@@ -1,0 +1,240 @@
+//! `reference-gateway scan`: the security dashboard (`gateway_policy::dashboard`) over what a
+//! configuration says, the certificates it names on disk, and the ports this program opens.
+//! The same snapshot gives the running gateway its start-up configuration problems.
+
+use std::process::ExitCode;
+
+use gateway_audit::event::{EventKind, Kind};
+use gateway_certs::status::{CertStatus, UnixTime as CertTime};
+use gateway_certs::store::{Origin as CertOrigin, Source, Store};
+use gateway_policy::dashboard::{
+    self, Account, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage, CheckResult,
+    DeviceSnapshot, EventGroup, EventRouting, FirmwareSummary, LoggingSummary, OpenPort, Report,
+    Severity,
+};
+use gateway_policy::password::storage::{HashBounds, HashParams, Hasher, SALT_LEN};
+use gateway_policy::password::{VENDOR_DEFAULTS, Verdict};
+use gateway_policy::services::{ServiceId, Transport};
+use gateway_policy::time::UnixTime;
+
+use crate::ReportFormat;
+use crate::audit::kinds;
+use crate::certs;
+use crate::config::Config;
+
+/// Prints the report; exit status 1 when a high- or critical-severity check fails.
+pub(crate) fn run(
+    config: &Config,
+    format: ReportFormat,
+    now: UnixTime,
+) -> Result<ExitCode, String> {
+    let (store, errors) = certs::load(config);
+    if let Some(error) = errors.first() {
+        return Err(format!("{}: {}", error.setting, error.message));
+    }
+    let report = scan(config, &store, now)?;
+    match format {
+        ReportFormat::Text => print!("{report}"),
+        ReportFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|err| err.to_string())?
+        ),
+    }
+    Ok(if high_failures(&report).next().is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A problem the running gateway reports when it starts.
+#[derive(Debug)]
+pub(crate) struct Problem {
+    /// The audit event kind.
+    pub(crate) kind: Kind<'static>,
+    /// The setting or check it is about.
+    pub(crate) setting: String,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+/// What the gateway reports at start: certificates that do not load, have expired or expire
+/// soon, accessible IP list lints, and every failed high-severity scan check.
+pub(crate) fn problems(config: &Config, now: UnixTime) -> Vec<Problem> {
+    let (store, errors) = certs::load(config);
+    let mut problems: Vec<Problem> = errors
+        .into_iter()
+        .map(|error| Problem {
+            kind: kinds::CONFIGURATION_PROBLEM,
+            setting: error.setting,
+            message: error.message,
+        })
+        .collect();
+    let at = CertTime(now.as_secs());
+    for entry in store.entries() {
+        let status = store.status(entry, at, config.device.clock_trusted);
+        let kind = match status {
+            CertStatus::Expired { .. } => EventKind::CertificateExpired,
+            CertStatus::ExpiringSoon { .. } => EventKind::CertificateExpiring,
+            _ => continue,
+        };
+        problems.push(Problem {
+            kind: kind.into(),
+            setting: format!("certificates.{}", entry.name),
+            message: format!("{}: {}", entry.name, certs::status_text(status)),
+        });
+    }
+    for lint in config.access_list.lints(None) {
+        problems.push(Problem {
+            kind: kinds::CONFIGURATION_PROBLEM,
+            setting: "access_list".to_owned(),
+            message: lint.to_string(),
+        });
+    }
+    match scan(config, &store, now) {
+        Ok(report) => problems.extend(high_failures(&report).map(|finding| Problem {
+            kind: kinds::CONFIGURATION_PROBLEM,
+            setting: finding.id.to_string(),
+            message: format!("{}: {}", finding.criterion, finding.evidence),
+        })),
+        Err(message) => problems.push(Problem {
+            kind: kinds::CONFIGURATION_PROBLEM,
+            setting: "accounts".to_owned(),
+            message,
+        }),
+    }
+    problems
+}
+
+fn high_failures(report: &Report) -> impl Iterator<Item = &dashboard::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|finding| finding.result == CheckResult::Fail && finding.severity >= Severity::High)
+}
+
+/// The dashboard over the configuration.
+fn scan(config: &Config, store: &Store, now: UnixTime) -> Result<Report, String> {
+    let snapshot = snapshot(config, store, now)?;
+    Ok(dashboard::scan_with(&snapshot, now, &config.scan))
+}
+
+/// What the configuration says, in the dashboard's terms. `[declared]` supplies the parts this
+/// program does not run.
+fn snapshot(config: &Config, store: &Store, now: UnixTime) -> Result<DeviceSnapshot, String> {
+    let mut snapshot = config.declared.clone();
+    snapshot.model.clone_from(&config.device.model);
+    snapshot.services = Some(config.services.clone());
+    if snapshot.open_ports.is_none() {
+        let mut ports = vec![config.listen.modbus_tcp];
+        ports.extend(config.listen.priority);
+        snapshot.open_ports = Some(
+            ports
+                .iter()
+                .map(|address| OpenPort {
+                    transport: Transport::Tcp,
+                    port: address.port(),
+                    process: Some(crate::audit::APP_NAME.to_owned()),
+                    service: Some(ServiceId::ModbusTcp),
+                })
+                .collect(),
+        );
+    }
+    snapshot.access_list = Some(config.access_list.clone());
+    snapshot.accounts = Some(accounts(config)?);
+    snapshot.password_policy = Some((&config.password).into());
+    snapshot.lockout = Some((&config.lockout).into());
+    snapshot.banner = Some(BannerSummary {
+        enabled: config.banner.enabled,
+        text: config.banner.text.to_string(),
+    });
+    let at = CertTime(now.as_secs());
+    snapshot.certificates = Some(
+        store
+            .summaries(at, config.device.clock_trusted)
+            .into_iter()
+            .map(|summary| CertificateSummary {
+                name: summary.name,
+                usage: usage(summary.source),
+                subject: Some(summary.subject),
+                not_before: Some(UnixTime::from_secs(summary.not_before.0)),
+                not_after: Some(UnixTime::from_secs(summary.not_after.0)),
+                vendor_default: Some(summary.origin != CertOrigin::Operator),
+                key_bits: summary.key_bits,
+                rsa: Some(summary.rsa),
+            })
+            .collect(),
+    );
+    snapshot.firmware = config
+        .device
+        .firmware_version
+        .as_ref()
+        .map(|version| FirmwareSummary {
+            version: version.clone(),
+            update_available: config.device.firmware_update_available,
+        });
+    snapshot.backup = Some(BackupSummary {
+        last: config.device.last_backup,
+    });
+    let routing = &config.audit.routing;
+    snapshot.logging = Some(LoggingSummary {
+        groups: [
+            (EventGroup::System, routing.system),
+            (EventGroup::Network, routing.network),
+            (EventGroup::Configuration, routing.configuration),
+        ]
+        .into_iter()
+        .map(|(group, channels)| EventRouting {
+            group,
+            local_log: channels.local_log,
+            syslog: channels.syslog,
+        })
+        .collect(),
+        syslog_server: config.audit.syslog.map(|target| target.to_string()),
+    });
+    Ok(snapshot)
+}
+
+/// The accounts, each checked against the vendor default passwords with the parameters its
+/// own hash names (bounded, so a hostile hash cannot ask for gigabytes).
+fn accounts(config: &Config) -> Result<Vec<Account>, String> {
+    let hasher = Hasher::new(HashParams::OWASP, HashBounds::DEFAULT, &[0x5a; SALT_LEN])
+        .map_err(|err| format!("password hashing: {err}"))?;
+    config
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(index, account)| {
+            let mut default_password = false;
+            for candidate in VENDOR_DEFAULTS {
+                match hasher.verify(candidate, &account.password) {
+                    Verdict::Match => default_password = true,
+                    Verdict::Mismatch => {}
+                    Verdict::Unusable(err) => {
+                        return Err(format!("accounts[{index}].password: {err}"));
+                    }
+                }
+            }
+            Ok(Account {
+                name: account.name.clone(),
+                administrator: account.administrator,
+                active: account.active,
+                password_changed: account.password_changed,
+                default_password: Some(default_password),
+                last_login: None,
+            })
+        })
+        .collect()
+}
+
+fn usage(source: Source) -> CertificateUsage {
+    match source {
+        Source::HttpsServer => CertificateUsage::HttpsServer,
+        Source::MqttClient => CertificateUsage::MqttClient,
+        Source::IotEdgeDownstream => CertificateUsage::IotEdgeDownstream,
+        Source::IotDevice => CertificateUsage::IotDevice,
+        Source::DlmClient => CertificateUsage::DlmClient,
+        Source::TrustedRootCa => CertificateUsage::TrustedRoot,
+        _ => CertificateUsage::Other,
+    }
+}
