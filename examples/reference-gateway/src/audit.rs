@@ -89,6 +89,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub(crate) struct Audit {
     format: Format,
     hostname: String,
+    proc_id: String,
     routing: Routing,
     stdout: bool,
     clock: ClockQuality,
@@ -115,6 +116,7 @@ impl Audit {
         Ok(Self {
             format: config.format,
             hostname: hostname.to_owned(),
+            proc_id: std::process::id().to_string(),
             routing: config.routing,
             stdout: config.stdout,
             clock: if clock_trusted {
@@ -139,7 +141,10 @@ impl Audit {
             clock: self.clock,
             event,
         };
-        let origin = Origin::new(&self.hostname, APP_NAME);
+        let origin = Origin {
+            proc_id: &self.proc_id,
+            ..Origin::new(&self.hostname, APP_NAME)
+        };
         if self.stdout {
             let line = self.format.to_string(&record, &origin);
             // A closed standard output does not stop the gateway.

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant as StdInstant};
 
 use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
 use gateway_policy::access::{AccessList, Traffic};
-use modbus_core::gateway::{ChannelId, ConnectionId, Event, Gateway, Lane, RefuseReason, Transmit};
+use modbus_core::gateway::{
+    ChannelId, CloseReason, ConnectionId, Event, Gateway, Lane, RefuseReason, Transmit,
+};
 use modbus_core::time::Instant;
 
 use crate::audit::{Audit, kinds};
@@ -129,8 +131,7 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
         messages,
         clients: BTreeMap::new(),
     };
-    runtime.run();
-    let clients = runtime.clients.len().to_string();
+    let clients = runtime.run().to_string();
     let mut audit = runtime.audit;
     audit.emit(
         AuditEvent::new(EventKind::Shutdown)
@@ -247,8 +248,8 @@ impl Runtime {
     }
 
     /// The engine loop: inputs, then transmissions and events, then sleep until the next timer
-    /// or input. Returns at shutdown, with every client disconnected.
-    fn run(&mut self) {
+    /// or input. Returns at shutdown, with every client disconnected, how many were.
+    fn run(&mut self) -> usize {
         loop {
             let simulated = match &self.line {
                 Line::Simulated(line) => line.next_delivery(),
@@ -281,10 +282,11 @@ impl Runtime {
             self.drain();
         }
         let ids: Vec<_> = self.clients.keys().copied().collect();
-        for id in ids {
-            self.close(id);
+        for id in &ids {
+            self.close(*id);
         }
         self.drain();
+        ids.len()
     }
 
     fn handle(&mut self, message: Message) {
@@ -446,9 +448,20 @@ impl Runtime {
                             }
                         }
                     },
-                    Transmit::Close { connection, .. } => {
+                    Transmit::Close {
+                        connection,
+                        reason: CloseReason::Framing(error),
+                    } => {
                         if let Some(client) = self.clients.remove(&connection) {
                             let _ = client.stream.shutdown(Shutdown::Both);
+                            let error = error.to_string();
+                            self.audit.emit(
+                                AuditEvent::new(kinds::MALFORMED_TRAFFIC)
+                                    .with_outcome(Outcome::Failure)
+                                    .with_address(client.peer.ip())
+                                    .with_service("modbus-tcp")
+                                    .with_message(&error),
+                            );
                         }
                     }
                     // No upstream servers: channel 0 is an RTU master line.
@@ -499,18 +512,6 @@ impl Runtime {
                         .with_service("modbus-rtu")
                         .with_details(&[("unit", unit.as_str()), ("cause", cause.as_str())]),
                 );
-            }
-            Event::FramingError { connection, error } => {
-                let peer = self.clients.get(&connection).map(|client| client.peer);
-                let error = error.to_string();
-                let mut event = AuditEvent::new(kinds::MALFORMED_TRAFFIC)
-                    .with_outcome(Outcome::Failure)
-                    .with_service("modbus-tcp")
-                    .with_message(&error);
-                if let Some(peer) = peer {
-                    event = event.with_address(peer.ip());
-                }
-                self.audit.emit(event);
             }
             _ => {}
         }

@@ -1,0 +1,173 @@
+//! Starting the reference gateway binary as a user does, and watching what it prints.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_reference-gateway");
+
+/// A port nothing listens on (yet).
+pub(crate) fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A directory of its own for one test, removed when dropped.
+pub(crate) struct TempDir(pub(crate) PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("reference-gateway-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The running binary; killed when dropped. Its standard output arrives line by line.
+pub(crate) struct Gateway {
+    child: Child,
+    lines: Receiver<String>,
+    /// Every line read so far.
+    pub(crate) seen: Vec<String>,
+    /// The Modbus TCP port.
+    pub(crate) port: u16,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Gateway {
+    /// Starts `reference-gateway run` on free loopback ports with `args` added, and waits for
+    /// it to listen.
+    pub(crate) fn start(args: &[&str]) -> Self {
+        let (port, priority) = (free_port(), free_port());
+        let listen = format!("127.0.0.1:{port}");
+        let priority = format!("127.0.0.1:{priority}");
+        let mut all = vec!["run", "--listen", &listen, "--priority-listen", &priority];
+        all.extend(args);
+        let mut child = Command::new(BINARY)
+            .args(&all)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stdout.lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut gateway = Self {
+            child,
+            lines,
+            seen: Vec::new(),
+            port,
+        };
+        gateway.wait_for("the start event", |line| line.contains("COLD_START"));
+        gateway
+    }
+
+    /// The next line that `matches`, waiting up to 20 s.
+    pub(crate) fn wait_for(&mut self, what: &str, matches: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if matches(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                    panic!(
+                        "no line with {what}; the gateway printed:\n{}",
+                        self.seen.join("\n")
+                    )
+                }
+            }
+        }
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the process to end.
+    pub(crate) fn interrupt(&mut self) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the gateway did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Lines still to come, until the process closes its output.
+    pub(crate) fn rest(&mut self) -> Vec<String> {
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(20)) {
+            self.seen.push(line);
+        }
+        self.seen.clone()
+    }
+}
+
+/// Runs the binary to completion: exit status, standard output, standard error.
+pub(crate) fn run(args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status,
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
