@@ -122,6 +122,11 @@ impl Gateway {
         }
     }
 
+    /// The process id (the PROCID of its syslog messages).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGINT (Ctrl-C) and waits for the process to end.
     pub(crate) fn interrupt(&mut self) -> ExitStatus {
         let status = Command::new("kill")
