@@ -166,7 +166,15 @@ fn hostile_stored_hashes_are_refused_before_hashing() {
             "{stored:?}"
         );
         assert!(hasher.needs_rehash(stored));
+        // A configuration loader gets the same answer without hashing.
+        assert_eq!(HashBounds::DEFAULT.check(stored), Err(why), "{stored:?}");
     }
+    assert!(matches!(
+        HashBounds::DEFAULT.check(huge),
+        Err(StoredHashError::OutOfBounds { .. })
+    ));
+    let good = hasher.hash(&normalize("x").unwrap(), &[7; 16]).unwrap();
+    assert_eq!(HashBounds::DEFAULT.check(&good), Ok(()));
 }
 
 #[test]

@@ -143,6 +143,43 @@ impl HashBounds {
             && iterations <= self.max_iterations
             && parallelism <= self.max_parallelism
     }
+
+    /// Whether `stored` is a PHC string [`Hasher::verify`] would use: argon2id version 19,
+    /// well formed, with parameters inside these bounds. Nothing is hashed, so a configuration
+    /// loader can refuse a corrupt or hostile hash (`m=4294967295`) at no cost.
+    ///
+    /// # Errors
+    ///
+    /// The [`StoredHashError`] `verify` would report as [`Verdict::Unusable`].
+    pub fn check(&self, stored: &str) -> Result<(), StoredHashError> {
+        self.parse(stored).map(|_| ())
+    }
+
+    fn parse<'s>(&self, stored: &'s str) -> Result<PasswordHash<'s>, StoredHashError> {
+        let parsed = PasswordHash::new(stored).map_err(|_| StoredHashError::Malformed)?;
+        if parsed.algorithm != Algorithm::Argon2id.ident()
+            || parsed.version.is_some_and(|version| version != 0x13)
+        {
+            return Err(StoredHashError::Unsupported);
+        }
+        let number = |name: &str| parsed.params.get_decimal(name);
+        let (Some(memory_kib), Some(iterations), Some(parallelism)) =
+            (number("m"), number("t"), number("p"))
+        else {
+            return Err(StoredHashError::Malformed);
+        };
+        if !self.admit(memory_kib, iterations, parallelism) {
+            return Err(StoredHashError::OutOfBounds {
+                memory_kib,
+                iterations,
+                parallelism,
+            });
+        }
+        if parsed.salt.is_none() || parsed.hash.is_none() || Params::try_from(&parsed).is_err() {
+            return Err(StoredHashError::Malformed);
+        }
+        Ok(parsed)
+    }
 }
 
 impl Default for HashBounds {
@@ -328,32 +365,9 @@ impl<'k> Hasher<'k> {
             .hash_password_into(password, salt, out)
             .map_err(HashError::Argon2)
     }
-
     /// Parses `stored` and checks it against the bounds, before any hashing.
     fn admit<'s>(&self, stored: &'s str) -> Result<PasswordHash<'s>, StoredHashError> {
-        let parsed = PasswordHash::new(stored).map_err(|_| StoredHashError::Malformed)?;
-        if parsed.algorithm != Algorithm::Argon2id.ident()
-            || parsed.version.is_some_and(|version| version != 0x13)
-        {
-            return Err(StoredHashError::Unsupported);
-        }
-        let number = |name: &str| parsed.params.get_decimal(name);
-        let (Some(memory_kib), Some(iterations), Some(parallelism)) =
-            (number("m"), number("t"), number("p"))
-        else {
-            return Err(StoredHashError::Malformed);
-        };
-        if !self.bounds.admit(memory_kib, iterations, parallelism) {
-            return Err(StoredHashError::OutOfBounds {
-                memory_kib,
-                iterations,
-                parallelism,
-            });
-        }
-        if parsed.salt.is_none() || parsed.hash.is_none() || Params::try_from(&parsed).is_err() {
-            return Err(StoredHashError::Malformed);
-        }
-        Ok(parsed)
+        self.bounds.parse(stored)
     }
 }
 
