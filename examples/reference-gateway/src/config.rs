@@ -20,6 +20,7 @@ use gateway_policy::accounts::valid_name;
 use gateway_policy::dashboard::{DeviceSnapshot, ScanPolicy, ServiceStatus};
 use gateway_policy::lockout::LockoutPolicy;
 use gateway_policy::password::PasswordPolicy;
+use gateway_policy::password::storage::HashBounds;
 use gateway_policy::presets::{BannerSettings, HardeningProfile};
 use gateway_policy::time::UnixTime;
 use modbus_core::gateway::GatewayConfig;
@@ -431,11 +432,12 @@ impl Config {
             if let Err(err) = valid_name(&account.name) {
                 return fail(&format!("accounts[{index}].name"), err.to_string());
             }
-            if !account.password.starts_with("$argon2id$") {
+            if let Err(err) = HashBounds::DEFAULT.check(&account.password) {
                 return fail(
                     &format!("accounts[{index}].password"),
-                    "not an argon2id PHC string; make one with `reference-gateway hash-password`"
-                        .to_owned(),
+                    format!(
+                        "{err}; make an argon2id PHC string with `reference-gateway hash-password`"
+                    ),
                 );
             }
         }

@@ -153,9 +153,10 @@ impl Gateway {
     }
 }
 
-/// Runs the binary to completion: exit status, standard output, standard error.
+/// Runs the binary to completion (killed after 60 s): exit status, standard output,
+/// standard error.
 pub(crate) fn run(args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
-    use std::io::Write;
+    use std::io::{Read, Write};
     let mut child = Command::new(BINARY)
         .args(args)
         .stdin(Stdio::piped())
@@ -169,10 +170,25 @@ pub(crate) fn run(args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status,
-        String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(output.stderr).unwrap(),
-    )
+    let collect = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            pipe.read_to_string(&mut text).unwrap();
+            text
+        })
+    };
+    let stdout = collect(Box::new(child.stdout.take().unwrap()));
+    let stderr = collect(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{args:?} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (status, stdout.join().unwrap(), stderr.join().unwrap())
 }
