@@ -117,7 +117,7 @@ struct ScanArgs {
 
 #[derive(Debug, Args)]
 struct CertsArgs {
-    /// Configuration file whose [[certificates]] to list.
+    /// Configuration file whose certificates to list.
     #[arg(long, value_name = "FILE", conflicts_with = "files")]
     config: Option<PathBuf>,
     /// PEM files to list instead.

@@ -29,6 +29,8 @@ const LINE: ChannelId = ChannelId(0);
 /// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
 /// engine applies back-pressure per request; this bounds what the reader threads buffer).
 const MAX_BACKLOG: usize = 16 * 1024;
+/// The pause after a failed `accept`.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What the other threads tell the engine thread.
 pub(crate) enum Message {
@@ -60,9 +62,16 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
             TcpListener::bind(addr).map_err(|err| format!("cannot listen on {addr}: {err}"))?;
         let (inbox, lane) = (inbox.clone(), *lane);
         std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                if inbox.send(Message::Open(stream, lane)).is_err() {
-                    return;
+            for stream in listener.incoming() {
+                match stream {
+                    Ok(stream) => {
+                        if inbox.send(Message::Open(stream, lane)).is_err() {
+                            return;
+                        }
+                    }
+                    // Out of file descriptors, or a connection reset before accept: wait
+                    // rather than spin.
+                    Err(_) => std::thread::sleep(ACCEPT_BACKOFF),
                 }
             }
         });
