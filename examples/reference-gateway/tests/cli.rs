@@ -12,25 +12,14 @@
 mod common;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use common::{TempDir, run};
+use common::{EXAMPLE, TempDir, edit, example, run};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference-gateway.toml");
 const CERTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../crates/gateway-certs/tests/data"
 );
 /// A day the committed example's dates are current on.
 const NOW: &str = "2026-11-22";
-
-fn example() -> String {
-    std::fs::read_to_string(EXAMPLE).unwrap()
-}
-
-/// Replaces exactly one occurrence of `from`.
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "{from:?}");
-    text.replacen(from, to, 1)
-}
 
 fn hash(password: &str) -> String {
     let (status, stdout, stderr) = run(&["hash-password"], &format!("{password}\n"));

@@ -17,7 +17,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{Gateway, TempDir};
+use common::{Gateway, TempDir, example_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_modbus::client::Context;
 use tokio_modbus::prelude::*;
@@ -280,27 +280,17 @@ async fn pipelining_clients_and_a_malformed_one_among_them() {
     assert!(line.contains("127.0.0.1"), "{line}");
 }
 
-/// The embedded default with `edit` applied to its text.
-fn config_with(dir: &TempDir, edit: impl Fn(String) -> String) -> String {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/reference-gateway.toml"
-    ))
-    .unwrap();
-    let path = dir.write("gateway.toml", &edit(text));
-    path.to_str().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_accessible_ip_list_closes_and_audits_other_sources() {
     let dir = TempDir::new("access-list");
     // Only 127.0.0.2 may connect.
-    let config = config_with(&dir, |text| {
-        text.replace(
+    let config = example_with(
+        &dir,
+        &[(
             "ip = \"127.0.0.1\"\nnetmask = \"255.255.255.255\"",
             "ip = \"127.0.0.2\"\nnetmask = \"255.255.255.255\"",
-        )
-    });
+        )],
+    );
     let mut gateway = Gateway::start(&["--config", &config]);
     let address = address(&gateway);
 
@@ -326,9 +316,7 @@ async fn the_accessible_ip_list_closes_and_audits_other_sources() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_connection_limit_refuses_and_audits() {
     let dir = TempDir::new("limit");
-    let config = config_with(&dir, |text| {
-        text.replace("max_connections = 32", "max_connections = 2")
-    });
+    let config = example_with(&dir, &[("max_connections = 32", "max_connections = 2")]);
     let mut gateway = Gateway::start(&["--config", &config]);
     let mut first = client(&gateway, 1).await;
     let mut second = client(&gateway, 2).await;

@@ -25,7 +25,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Gateway, TempDir};
+use common::{Gateway, TempDir, example_with};
 use tokio_modbus::prelude::*;
 use tokio_modbus::server::Service;
 
@@ -166,18 +166,17 @@ fn serve(dir: &Path, device: &Device) -> tokio::task::JoinHandle<()> {
 
 fn gateway_on(dir: &TempDir) -> Gateway {
     // Fast retries for the test: 100 ms doubling to 400 ms.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/reference-gateway.toml"
-    ))
-    .unwrap()
-    .replace("retry_min_ms = 500", "retry_min_ms = 100")
-    .replace("retry_max_ms = 30000", "retry_max_ms = 400");
-    let config = dir.write("gateway.toml", &text);
+    let config = example_with(
+        dir,
+        &[
+            ("retry_min_ms = 500", "retry_min_ms = 100"),
+            ("retry_max_ms = 30000", "retry_max_ms = 400"),
+        ],
+    );
     let port: PathBuf = dir.path().join("gateway");
     Gateway::start(&[
         "--config",
-        config.to_str().unwrap(),
+        &config,
         "--serial",
         port.to_str().unwrap(),
         "--baud",

@@ -20,6 +20,29 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// The committed example, which is also the embedded default.
+pub(crate) const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference-gateway.toml");
+
+/// The committed example's text.
+pub(crate) fn example() -> String {
+    std::fs::read_to_string(EXAMPLE).unwrap()
+}
+
+/// `text` with `from` replaced by `to`, which must occur exactly once.
+pub(crate) fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// The committed example with each `(from, to)` applied, written into `dir`; its path.
+pub(crate) fn example_with(dir: &TempDir, edits: &[(&str, &str)]) -> String {
+    let text = edits
+        .iter()
+        .fold(example(), |text, (from, to)| edit(&text, from, to));
+    let path = dir.write("gateway.toml", &text);
+    path.to_str().unwrap().to_owned()
+}
+
 /// A directory of its own for one test, removed when dropped.
 pub(crate) struct TempDir(pub(crate) PathBuf);
 
