@@ -12,7 +12,7 @@
 mod common;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use common::{EXAMPLE, TempDir, edit, example, run};
+use common::{EXAMPLE, Gateway, TempDir, edit, example, example_with, run};
 
 const CERTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -367,4 +367,31 @@ fn certs_lists_a_configuration_and_pem_files() {
     let (status, _, stderr) = run(&["certs", &format!("{CERTS}/trusted-certificate.pem")], "");
     assert_eq!(status.code(), Some(2));
     assert!(stderr.contains("TRUSTED CERTIFICATE"), "{stderr}");
+}
+
+#[test]
+fn the_running_gateway_reports_configuration_problems_at_start() {
+    let dir = TempDir::new("problems");
+    let certificate = format!(
+        "[[certificates]]\nname = \"old web console\"\nsource = \"https_server\"\nfiles = [\"{CERTS}/expired.pem\", \"{CERTS}/expired.key\"]\n\n# [[certificates]]\n# name = \"web console\""
+    );
+    let config = example_with(
+        &dir,
+        &[
+            (
+                "id = \"telnet_server\"\nstate = \"disabled\"",
+                "id = \"telnet_server\"\nstate = \"enabled\"",
+            ),
+            ("# [[certificates]]\n# name = \"web console\"", &certificate),
+        ],
+    );
+    let mut gateway = Gateway::start(&["--config", &config]);
+    let expired = gateway.wait_for("CERTIFICATE_EXPIRED", |line| {
+        line.contains("CERTIFICATE_EXPIRED")
+    });
+    assert!(expired.contains("old web console: expired"), "{expired}");
+    let telnet = gateway.wait_for("the telnet check", |line| {
+        line.contains("CONFIGURATION_PROBLEM") && line.contains("service.telnet_server")
+    });
+    assert!(telnet.contains("telnet_server is enabled"), "{telnet}");
 }
