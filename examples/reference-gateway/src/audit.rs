@@ -8,7 +8,7 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -206,9 +206,7 @@ impl Syslog {
     }
 
     fn send(&mut self, message: Vec<u8>) {
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            self.queue.try_send(message)
-        {
+        if self.queue.try_send(message).is_err() {
             self.lost += 1;
             eprintln!(
                 "reference-gateway: syslog queue full; {} audit events not sent",

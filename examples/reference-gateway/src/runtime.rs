@@ -437,7 +437,6 @@ impl Runtime {
         loop {
             let now = self.now();
             let mut failed = Vec::new();
-            let mut serial_errors = Vec::new();
             while let Some(transmit) = self.gateway.poll_transmit(now) {
                 match transmit {
                     Transmit::Tcp { connection, bytes } => {
@@ -453,7 +452,11 @@ impl Runtime {
                         Line::Simulated(line) => line.carry(bytes, now),
                         Line::Serial(line) => {
                             if let Err(error) = line.write(bytes) {
-                                serial_errors.push(error);
+                                self.audit.emit(
+                                    AuditEvent::new(kinds::SERIAL_PORT_FAILED)
+                                        .with_outcome(Outcome::Failure)
+                                        .with_message(&error),
+                                );
                             }
                         }
                     },
@@ -479,13 +482,6 @@ impl Runtime {
             }
             for id in failed {
                 self.close(id);
-            }
-            for error in serial_errors {
-                self.audit.emit(
-                    AuditEvent::new(kinds::SERIAL_PORT_FAILED)
-                        .with_outcome(Outcome::Failure)
-                        .with_message(&error),
-                );
             }
             while let Some(event) = self.gateway.poll_event() {
                 self.report(&event);
