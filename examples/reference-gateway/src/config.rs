@@ -23,82 +23,86 @@ use gateway_policy::password::PasswordPolicy;
 use gateway_policy::password::storage::HashBounds;
 use gateway_policy::presets::{BannerSettings, HardeningProfile};
 use gateway_policy::time::UnixTime;
-use modbus_core::gateway::GatewayConfig;
+use modbus_core::gateway::{Gateway, GatewayConfig};
 use modbus_core::rtu::{DataBits, Parity, SerialConfig, StopBits};
 use serde::Deserialize;
 
 /// The embedded default: the committed, commented example.
-pub(crate) const EMBEDDED: &str = include_str!("../reference-gateway.toml");
+pub const EMBEDDED: &str = include_str!("../reference-gateway.toml");
 
 /// Client connections the engine has room for (`Engine`'s second parameter).
-pub(crate) const MAX_CONNECTIONS: u16 = 40;
+pub const MAX_CONNECTIONS: u16 = 40;
+
+/// The engine: one serial line, 40 connections, 64 requests in hand (about 35 KiB). A
+/// configuration that [`Config::check`] accepts builds it.
+pub type Engine = Gateway<1, { MAX_CONNECTIONS as usize }, 64>;
 
 /// A whole configuration file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Config {
+pub struct Config {
     /// What the device is: its name in syslog and the facts the scan reads.
     #[serde(default)]
-    pub(crate) device: Device,
+    pub device: Device,
     /// The Modbus TCP ports.
     #[serde(default)]
-    pub(crate) listen: Listen,
+    pub listen: Listen,
     /// Where the serial line is.
     #[serde(default)]
-    pub(crate) serial: Serial,
+    pub serial: Serial,
     /// The gateway engine: the serial line's settings, routes, limits, exceptions.
     #[serde(default)]
-    pub(crate) gateway: GatewayConfig,
+    pub gateway: GatewayConfig,
     /// Network services and their state (both guides' service tables).
     #[serde(default = "default_services")]
-    pub(crate) services: Vec<ServiceStatus>,
+    pub services: Vec<ServiceStatus>,
     /// The accessible IP list, enforced on every Modbus TCP connection.
     #[serde(default)]
-    pub(crate) access_list: AccessListConfig,
+    pub access_list: AccessListConfig,
     /// The login banner.
     #[serde(default = "default_banner")]
-    pub(crate) banner: BannerSettings,
+    pub banner: BannerSettings,
     /// The password policy.
     #[serde(default = "PasswordPolicy::mgate_recommended")]
-    pub(crate) password: PasswordPolicy,
+    pub password: PasswordPolicy,
     /// Login failure lockout.
     #[serde(default = "LockoutPolicy::mgate_recommended")]
-    pub(crate) lockout: LockoutPolicy,
+    pub lockout: LockoutPolicy,
     /// User accounts.
     #[serde(default)]
-    pub(crate) accounts: Vec<AccountConfig>,
+    pub accounts: Vec<AccountConfig>,
     /// Certificates on disk, as the Certificate Center holds them.
     #[serde(default)]
-    pub(crate) certificates: Vec<CertificateConfig>,
+    pub certificates: Vec<CertificateConfig>,
     /// Audit events: syslog destination, format and routing.
     #[serde(default)]
-    pub(crate) audit: AuditConfig,
+    pub audit: AuditConfig,
     /// The security scan's thresholds.
     #[serde(default)]
-    pub(crate) scan: ScanPolicy,
+    pub scan: ScanPolicy,
     /// Facts about parts of the device this program does not run (HTTPS, SNMP, the reset
     /// button, the firewall, Azure IoT Edge), given as the dashboard's snapshot fields.
     #[serde(default)]
-    pub(crate) declared: DeviceSnapshot,
+    pub declared: DeviceSnapshot,
 }
 
 /// `[device]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct Device {
+pub struct Device {
     /// Host name in syslog headers.
-    pub(crate) name: String,
+    pub name: String,
     /// Model shown in the scan report.
-    pub(crate) model: Option<String>,
+    pub model: Option<String>,
     /// Installed firmware version.
-    pub(crate) firmware_version: Option<String>,
+    pub firmware_version: Option<String>,
     /// Whether the vendor has published a newer firmware.
-    pub(crate) firmware_update_available: Option<bool>,
+    pub firmware_update_available: Option<bool>,
     /// When the configuration was last backed up.
-    pub(crate) last_backup: Option<UnixTime>,
+    pub last_backup: Option<UnixTime>,
     /// Whether the system clock is set (NTP or by hand); an unset clock makes certificate
     /// checks indeterminate.
-    pub(crate) clock_trusted: bool,
+    pub clock_trusted: bool,
 }
 
 impl Default for Device {
@@ -117,11 +121,11 @@ impl Default for Device {
 /// `[listen]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct Listen {
+pub struct Listen {
     /// The Modbus TCP port.
-    pub(crate) modbus_tcp: SocketAddr,
+    pub modbus_tcp: SocketAddr,
     /// The priority port (its requests go ahead of the queue); `None` turns it off.
-    pub(crate) priority: Option<SocketAddr>,
+    pub priority: Option<SocketAddr>,
 }
 
 impl Default for Listen {
@@ -134,21 +138,21 @@ impl Default for Listen {
 }
 
 /// The value of `serial.port` that selects the simulated line.
-pub(crate) const SIMULATED: &str = "simulated";
+pub const SIMULATED: &str = "simulated";
 
 /// `[serial]`: where channel 0's bytes go. Its baud rate and character format are
 /// `[gateway.channels.serial]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct Serial {
+pub struct Serial {
     /// A device path (`/dev/ttyUSB0`) or `"simulated"`.
-    pub(crate) port: String,
+    pub port: String,
     /// Unit ids of the simulated devices.
-    pub(crate) simulated_units: Vec<u8>,
+    pub simulated_units: Vec<u8>,
     /// First wait before reopening a failed port, milliseconds; doubles up to `retry_max_ms`.
-    pub(crate) retry_min_ms: u32,
+    pub retry_min_ms: u32,
     /// Longest wait between attempts to reopen the port, milliseconds.
-    pub(crate) retry_max_ms: u32,
+    pub retry_max_ms: u32,
 }
 
 impl Default for Serial {
@@ -164,7 +168,7 @@ impl Default for Serial {
 
 impl Serial {
     /// Whether the line is the simulated one.
-    pub(crate) fn is_simulated(&self) -> bool {
+    pub fn is_simulated(&self) -> bool {
         self.port == SIMULATED
     }
 }
@@ -172,46 +176,46 @@ impl Serial {
 /// `[[accounts]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct AccountConfig {
+pub struct AccountConfig {
     /// Login name.
-    pub(crate) name: String,
+    pub name: String,
     /// Administrator (MGate "Admin" level) or user.
     #[serde(default)]
-    pub(crate) administrator: bool,
+    pub administrator: bool,
     /// Whether the account may log in.
     #[serde(default = "yes")]
-    pub(crate) active: bool,
+    pub active: bool,
     /// The argon2id PHC string `reference-gateway hash-password` prints.
-    pub(crate) password: String,
+    pub password: String,
     /// When the password was last set.
-    pub(crate) password_changed: Option<UnixTime>,
+    pub password_changed: Option<UnixTime>,
 }
 
 /// `[[certificates]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CertificateConfig {
+pub struct CertificateConfig {
     /// The Certificate Center's name for it.
-    pub(crate) name: String,
+    pub name: String,
     /// What it is used for.
-    pub(crate) source: Source,
+    pub source: Source,
     /// PEM files: the certificate, its chain and (for what the device presents) its key.
     /// Relative paths are relative to the configuration file.
-    pub(crate) files: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
 }
 
 /// `[audit]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub(crate) struct AuditConfig {
+pub struct AuditConfig {
     /// `udp://HOST:PORT` or `tcp://HOST:PORT`; `None` sends nothing.
-    pub(crate) syslog: Option<SyslogTarget>,
+    pub syslog: Option<SyslogTarget>,
     /// The message format, on standard output and to syslog.
-    pub(crate) format: Format,
+    pub format: Format,
     /// Which event groups go where (the MGate's event settings page).
-    pub(crate) routing: Routing,
+    pub routing: Routing,
     /// Print each event on standard output.
-    pub(crate) stdout: bool,
+    pub stdout: bool,
 }
 
 impl Default for AuditConfig {
@@ -227,7 +231,7 @@ impl Default for AuditConfig {
 
 /// A syslog server and its transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SyslogTarget {
+pub enum SyslogTarget {
     /// RFC 5426: one message per datagram.
     Udp(SocketAddr),
     /// RFC 6587: octet-counted messages on one connection.
@@ -271,15 +275,15 @@ impl<'de> Deserialize<'de> for SyslogTarget {
 
 /// A configuration that was refused: where, and why.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ConfigError {
+pub struct ConfigError {
     /// The file, or "the embedded default".
-    pub(crate) file: String,
+    pub file: String,
     /// The line of the setting, when the TOML parser knows it.
-    pub(crate) line: Option<usize>,
+    pub line: Option<usize>,
     /// The setting's path (`gateway.limits.max_connections`).
-    pub(crate) setting: String,
+    pub setting: String,
     /// What is wrong with it.
-    pub(crate) message: String,
+    pub message: String,
 }
 
 impl fmt::Display for ConfigError {
@@ -300,7 +304,7 @@ impl std::error::Error for ConfigError {}
 
 /// Where a configuration came from.
 #[derive(Clone, Debug)]
-pub(crate) enum Origin {
+pub enum Origin {
     /// No `--config`: the embedded default.
     Embedded,
     /// A file.
@@ -318,7 +322,11 @@ impl fmt::Display for Origin {
 
 impl Config {
     /// Reads `path`, or the embedded default, and checks it.
-    pub(crate) fn load(path: Option<&Path>) -> Result<(Self, Origin), ConfigError> {
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read, or any refusal of [`Config::parse`].
+    pub fn load(path: Option<&Path>) -> Result<(Self, Origin), ConfigError> {
         let origin = path.map_or(Origin::Embedded, |path| Origin::File(path.to_owned()));
         let text = match path {
             None => EMBEDDED.to_owned(),
@@ -344,7 +352,12 @@ impl Config {
     }
 
     /// Parses and checks `text`.
-    pub(crate) fn parse(text: &str, origin: &Origin) -> Result<Self, ConfigError> {
+    ///
+    /// # Errors
+    ///
+    /// The first problem found: TOML syntax, a setting of the wrong type or unknown, or a
+    /// refusal of [`Config::check`], naming the setting and, where known, its line.
+    pub fn parse(text: &str, origin: &Origin) -> Result<Self, ConfigError> {
         let error = |line, setting: String, message: String| ConfigError {
             file: origin.to_string(),
             line,
@@ -365,7 +378,11 @@ impl Config {
     }
 
     /// What `serde` cannot see: ranges, cross-references, and meanings.
-    pub(crate) fn check(&self) -> Result<(), (String, String)> {
+    ///
+    /// # Errors
+    ///
+    /// The first setting refused, as its path and what is wrong with it.
+    pub fn check(&self) -> Result<(), (String, String)> {
         let fail = |setting: &str, message: String| Err((setting.to_owned(), message));
         if let Err(err) = self.gateway.validate() {
             return fail("gateway", err.to_string());
@@ -514,7 +531,7 @@ fn message_of(err: &toml::de::Error) -> String {
 }
 
 /// A line's rate and character format, as the MGate shows it: `19200 baud 8N1`.
-pub(crate) fn describe_serial(serial: &SerialConfig) -> String {
+pub fn describe_serial(serial: &SerialConfig) -> String {
     let data = match serial.data_bits {
         DataBits::Seven => 7,
         DataBits::Eight => 8,

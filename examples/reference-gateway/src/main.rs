@@ -21,7 +21,6 @@
 
 mod audit;
 mod certs;
-mod config;
 mod line;
 mod password;
 mod runtime;
@@ -39,6 +38,7 @@ use gateway_audit::format::Format;
 use gateway_policy::time::UnixTime;
 use modbus_core::gateway::{ChannelId, Route};
 use modbus_core::rtu::{DataBits, Parity, StopBits};
+use reference_gateway::config;
 
 use config::{Config, SyslogTarget};
 

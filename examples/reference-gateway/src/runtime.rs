@@ -13,17 +13,14 @@ use std::time::{Duration, Instant as StdInstant};
 use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
 use gateway_policy::access::{AccessList, Traffic};
 use modbus_core::gateway::{
-    ChannelId, CloseReason, ConnectionId, Event, Gateway, Lane, RefuseReason, Transmit,
+    ChannelId, CloseReason, ConnectionId, Event, Lane, RefuseReason, Transmit,
 };
 use modbus_core::time::Instant;
 
 use crate::audit::{Audit, kinds};
-use crate::config::{self, Config};
+use crate::config::{self, Config, Engine};
 use crate::line::SimulatedLine;
 use crate::serial::{Backoff, News, SerialLine};
-
-/// The engine: one serial line, 40 connections, 64 requests in hand (about 35 KiB).
-type Engine = Gateway<1, { config::MAX_CONNECTIONS as usize }, 64>;
 
 const LINE: ChannelId = ChannelId(0);
 /// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
