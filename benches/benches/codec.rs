@@ -1,149 +1,244 @@
-//! The codec hot paths on a fixed, realistic frame set (spec examples and maximum-size frames).
-//! Run: `cargo bench --manifest-path benches/Cargo.toml`.
+//! The codec hot paths on the fixed frame set (`gateway_benches::frames`), each beside the
+//! hand-written near-limit (`baseline`), `memcpy`, and the peer crates doing the same work in
+//! the same run (`peers`). Run: `cargo bench --manifest-path benches/Cargo.toml --bench codec`.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use modbus_core::rtu::{Direction, RtuDeframer, RtuEvent, crc16};
-use modbus_core::tcp::MbapHeader;
-use modbus_core::translate::{rtu_to_tcp, tcp_to_rtu};
-use modbus_core::{Request, Response, UnitId};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use gateway_benches::peers::{modbus_core_02, rmodbus_013, tokio_modbus_017};
+use gateway_benches::{baseline, frames, ours};
 
-/// An RTU response to FC 03 with `n` registers, CRC included.
-fn fc03_response(n: usize) -> Vec<u8> {
-    let mut adu = vec![0x11, 0x03, u8::try_from(2 * n).unwrap()];
-    adu.extend((0..n).flat_map(|i| u16::try_from(i * 257 % 65_536).unwrap().to_be_bytes()));
-    let crc = crc16(&adu);
-    adu.extend(crc.to_le_bytes());
-    adu
+fn bytes(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    group.throughput(Throughput::Bytes(u64::try_from(n).unwrap()));
 }
 
-fn request_tcp() -> Vec<u8> {
-    vec![
-        0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x11, 0x03, 0x00, 0x6B, 0x00, 0x03,
-    ]
-}
-
-fn translation(c: &mut Criterion) {
-    let header = MbapHeader {
-        transaction_id: 1,
-        protocol_id: 0,
-        length: 0,
-        unit_id: UnitId(0x11),
-    };
-    let mut group = c.benchmark_group("translate");
-    let tcp = request_tcp();
+/// TCP -> RTU: the FC 03 request (12 bytes in, 8 out) and the FC 10 request with 123
+/// registers (259 in, 255 out).
+fn tcp_to_rtu(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tcp_to_rtu");
     let mut out = [0u8; 260];
-    group.throughput(Throughput::Bytes(tcp.len() as u64));
-    group.bench_function("tcp_to_rtu/fc03-request-8B", |b| {
-        b.iter(|| tcp_to_rtu(black_box(&tcp), black_box(&mut out)).unwrap())
-    });
-    for n in [10usize, 125] {
-        let rtu = fc03_response(n);
-        group.throughput(Throughput::Bytes(rtu.len() as u64));
-        group.bench_function(format!("rtu_to_tcp/fc03-response-{}B", rtu.len()), |b| {
-            b.iter(|| rtu_to_tcp(black_box(&rtu), black_box(&header), black_box(&mut out)).unwrap())
+    let mut scratch = Vec::with_capacity(260);
+    let mut rmodbus_out = Vec::with_capacity(260);
+    for (name, tcp) in [
+        ("fc03-request-8B", frames::fc03_request_tcp()),
+        ("fc10-request-255B", frames::fc10_request_tcp(123)),
+    ] {
+        bytes(&mut group, tcp.len());
+        group.bench_function(format!("{name}/ours"), |b| {
+            b.iter(|| ours::tcp_to_rtu(black_box(&tcp), &mut out))
         });
-        // Near-limit baseline: CRC check plus one copy into a preallocated buffer.
-        group.bench_function(format!("baseline-crc+copy/{}B", rtu.len()), |b| {
-            b.iter(|| {
-                let rtu = black_box(&rtu);
-                let (body, crc) = rtu.split_at(rtu.len() - 2);
-                assert_eq!(crc16(body).to_le_bytes(), crc);
-                out[7..7 + body.len() - 1].copy_from_slice(&body[1..]);
-                black_box(&out);
-            })
+        group.bench_function(format!("{name}/baseline-crc+copy"), |b| {
+            b.iter(|| baseline::tcp_to_rtu(black_box(&tcp), &mut out).unwrap())
         });
-        group.bench_function(format!("memcpy/{}B", rtu.len()), |b| {
-            b.iter(|| {
-                out[..rtu.len()].copy_from_slice(black_box(&rtu));
-                black_box(&out);
-            })
+        group.bench_function(format!("{name}/memcpy"), |b| {
+            b.iter(|| baseline::memcpy(black_box(&tcp[6..]), black_box(&mut out)))
         });
-    }
-    group.finish();
-}
-
-fn crc(c: &mut Criterion) {
-    let mut group = c.benchmark_group("crc16");
-    let frame = fc03_response(125);
-    group.throughput(Throughput::Bytes(frame.len() as u64));
-    group.bench_function("modbus-core/255B", |b| b.iter(|| crc16(black_box(&frame))));
-    let table1 = crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
-    group.bench_function("crc-table1/255B", |b| {
-        b.iter(|| table1.checksum(black_box(&frame)))
-    });
-    group.finish();
-}
-
-fn decode(c: &mut Criterion) {
-    let mut group = c.benchmark_group("decode");
-    let request = [0x03, 0x00, 0x6B, 0x00, 0x03];
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("request/fc03", |b| {
-        b.iter(|| Request::decode(black_box(&request)).unwrap())
-    });
-    let rtu = fc03_response(125);
-    let pdu = &rtu[1..rtu.len() - 2];
-    group.bench_function("response/fc03-125-sum", |b| {
-        b.iter(|| match Response::decode(black_box(pdu)).unwrap() {
-            Response::ReadHoldingRegisters(values) => {
-                values.iter().fold(0u32, |s, v| s + u32::from(v))
-            }
-            _ => unreachable!(),
-        })
-    });
-    group.finish();
-}
-
-fn deframe(c: &mut Criterion) {
-    let mut stream = Vec::with_capacity(1 << 20);
-    let frames = [fc03_response(10), fc03_response(125), fc03_response(1)];
-    while stream.len() < (1 << 20) {
-        for f in &frames {
-            stream.extend_from_slice(f);
+        group.bench_function(format!("{name}/modbus-core-0.2"), |b| {
+            b.iter(|| modbus_core_02::tcp_to_rtu(black_box(&tcp), &mut out))
+        });
+        if name.starts_with("fc03") {
+            group.bench_function(format!("{name}/rmodbus-0.13"), |b| {
+                b.iter(|| rmodbus_013::tcp_to_rtu(black_box(&tcp), &mut scratch, &mut rmodbus_out))
+            });
         }
     }
-    let mut group = c.benchmark_group("rtu_deframe");
-    group.throughput(Throughput::Bytes(stream.len() as u64));
-    group.sample_size(20);
-    group.bench_function("clean-1MiB", |b| {
+    group.finish();
+}
+
+/// RTU -> TCP: FC 03 answers with 10 and 125 registers (25 and 255 bytes in).
+fn rtu_to_tcp(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rtu_to_tcp");
+    let header = ours::header(frames::TRANSACTION, frames::SLAVE);
+    let mut out = [0u8; 260];
+    let mut registers = Vec::with_capacity(125);
+    for n in [10, 125] {
+        let rtu = frames::fc03_response_rtu(n);
+        let name = format!("fc03-response-{}B", rtu.len());
+        bytes(&mut group, rtu.len());
+        group.bench_function(format!("{name}/ours"), |b| {
+            b.iter(|| ours::rtu_to_tcp(black_box(&rtu), &header, &mut out))
+        });
+        group.bench_function(format!("{name}/baseline-crc+copy"), |b| {
+            b.iter(|| baseline::rtu_to_tcp(black_box(&rtu), frames::TRANSACTION, &mut out).unwrap())
+        });
+        group.bench_function(format!("{name}/memcpy"), |b| {
+            b.iter(|| baseline::memcpy(black_box(&rtu), black_box(&mut out)))
+        });
+        group.bench_function(format!("{name}/modbus-core-0.2"), |b| {
+            b.iter(|| modbus_core_02::rtu_to_tcp(black_box(&rtu), frames::TRANSACTION, &mut out))
+        });
+        // rmodbus has no response encoder for a client: its decode alone.
+        let client = rmodbus_013::client(
+            frames::SLAVE,
+            u16::try_from(n).unwrap(),
+            rmodbus::ModbusProto::Rtu,
+        );
+        group.bench_function(format!("{name}/rmodbus-0.13-decode-only"), |b| {
+            b.iter(|| rmodbus_013::decode_response(&client, black_box(&rtu), &mut registers))
+        });
+    }
+    group.finish();
+}
+
+/// Decoding alone: RTU and TCP requests, and the 125-register TCP answer with its registers
+/// summed.
+fn decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("decode");
+    let mut scratch = Vec::with_capacity(260);
+    for (name, rtu) in [
+        ("rtu-request/fc03-8B", frames::fc03_request_rtu()),
+        ("rtu-request/fc10-255B", frames::fc10_request_rtu(123)),
+    ] {
+        bytes(&mut group, rtu.len());
+        group.bench_function(format!("{name}/ours"), |b| {
+            b.iter(|| ours::decode_rtu_request(black_box(&rtu)))
+        });
+        group.bench_function(format!("{name}/modbus-core-0.2"), |b| {
+            b.iter(|| {
+                peer_modbus_core::rtu::server::decode_request(black_box(&rtu))
+                    .unwrap()
+                    .unwrap()
+            })
+        });
+        group.bench_function(format!("{name}/rmodbus-0.13"), |b| {
+            b.iter(|| {
+                let mut frame = rmodbus::server::ModbusFrame::new(
+                    frames::SLAVE,
+                    black_box(&rtu),
+                    rmodbus::ModbusProto::Rtu,
+                    &mut scratch,
+                );
+                frame.parse().unwrap();
+                frame.count
+            })
+        });
+    }
+    let tcp = frames::fc03_request_tcp();
+    bytes(&mut group, tcp.len());
+    group.bench_function("tcp-request/fc03-12B/ours", |b| {
+        b.iter(|| ours::decode_tcp_request(black_box(&tcp)))
+    });
+    group.bench_function("tcp-request/fc03-12B/modbus-core-0.2", |b| {
         b.iter(|| {
-            let mut deframer = RtuDeframer::new(Direction::Response);
-            let mut input = black_box(&stream[..]);
-            let mut count = 0usize;
-            while !input.is_empty() {
-                let n = deframer.handle_bytes(input, None);
-                input = &input[n..];
-                while let Some(event) = deframer.poll_frame() {
-                    if let RtuEvent::Frame(_) = event {
-                        count += 1;
-                    }
-                }
-            }
-            count
+            peer_modbus_core::tcp::server::decode_request(black_box(&tcp))
+                .unwrap()
+                .unwrap()
         })
+    });
+    let tcp = frames::fc03_response_tcp(125);
+    bytes(&mut group, tcp.len());
+    group.bench_function("tcp-response/fc03-259B/ours-summed", |b| {
+        b.iter(|| ours::decode_tcp_response(black_box(&tcp)))
+    });
+    group.bench_function("tcp-response/fc03-259B/modbus-core-0.2-summed", |b| {
+        b.iter(|| {
+            let adu = peer_modbus_core::tcp::client::decode_response(black_box(&tcp))
+                .unwrap()
+                .unwrap();
+            let Ok(peer_modbus_core::Response::ReadHoldingRegisters(data)) = adu.pdu.0 else {
+                panic!("not an FC 03 answer")
+            };
+            data.into_iter().map(u32::from).sum::<u32>()
+        })
+    });
+    let client = rmodbus_013::client(frames::SLAVE, 125, rmodbus::ModbusProto::TcpUdp);
+    let mut registers = Vec::with_capacity(125);
+    group.bench_function("tcp-response/fc03-259B/rmodbus-0.13", |b| {
+        b.iter(|| rmodbus_013::decode_response(&client, black_box(&tcp), &mut registers))
     });
     group.finish();
 }
 
-fn peers(c: &mut Criterion) {
-    let mut group = c.benchmark_group("peers/rtu-response-255B");
-    let rtu = fc03_response(125);
-    group.throughput(Throughput::Bytes(rtu.len() as u64));
-    group.bench_function("modbus-core-0.2/decode_rtu_response", |b| {
-        b.iter(|| peer_modbus_core::rtu::client::decode_response(black_box(&rtu)).unwrap())
+/// CRC-16/MODBUS over the 255-byte frame: ours (slice-by-16), one 256-entry table, and the
+/// bitwise definition (what `opt-level = "s"` leaves of a loop LLVM would otherwise table).
+fn crc(c: &mut Criterion) {
+    let mut group = c.benchmark_group("crc16");
+    let frame = frames::fc03_response_rtu(125);
+    bytes(&mut group, frame.len());
+    group.bench_function("255B/ours-slice16", |b| {
+        b.iter(|| modbus_core::rtu::crc16(black_box(&frame)))
     });
-    group.bench_function("rmodbus-0.13/parse_u16", |b| {
-        use rmodbus::{ModbusProto, client::ModbusRequest};
-        let mut request = ModbusRequest::new(0x11, ModbusProto::Rtu);
-        let mut out = Vec::new();
-        request.generate_get_holdings(0, 125, &mut out).unwrap();
-        let mut values = Vec::with_capacity(125);
+    let table1 = crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
+    group.bench_function("255B/crc-table1", |b| {
+        b.iter(|| table1.checksum(black_box(&frame)))
+    });
+    group.bench_function("255B/bitwise", |b| {
+        b.iter(|| bitwise_crc16(black_box(&frame)))
+    });
+    group.finish();
+}
+
+fn bitwise_crc16(bytes: &[u8]) -> u16 {
+    let mut crc = 0xFFFF_u16;
+    for &byte in bytes {
+        crc ^= u16::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    crc
+}
+
+/// 1 MiB of back-to-back answers through the RTU deframer, clean and with noise bursts.
+fn deframe(c: &mut Criterion) {
+    let mut group = c.benchmark_group("rtu_deframe");
+    group.sample_size(20);
+    for (name, noise) in [("clean-1MiB", false), ("noisy-1MiB", true)] {
+        let stream = frames::response_stream(noise);
+        bytes(&mut group, stream.len());
+        group.bench_function(name, |b| b.iter(|| ours::deframe(black_box(&stream)).0));
+    }
+    group.finish();
+}
+
+/// A client's FC 03 call for 125 registers (request encoded, 255-byte answer decoded, the
+/// registers stored), in each crate; tokio-modbus only exposes this level.
+fn client_call(c: &mut Criterion) {
+    let mut group = c.benchmark_group("client_call/fc03-125-registers");
+    group.throughput(Throughput::Elements(1));
+    let answer = frames::fc03_response_rtu(125);
+    let mut request = [0u8; 8];
+    let mut registers = [0u16; 125];
+    group.bench_function("ours", |b| {
         b.iter(|| {
-            values.clear();
-            request.parse_u16(black_box(&rtu), &mut values).unwrap();
+            ours::read_holding_registers(
+                frames::SLAVE,
+                black_box(&answer),
+                &mut request,
+                &mut registers,
+            )
         })
+    });
+    group.bench_function("modbus-core-0.2", |b| {
+        b.iter(|| {
+            modbus_core_02::read_holding_registers(
+                frames::SLAVE,
+                black_box(&answer),
+                &mut request,
+                &mut registers,
+            )
+        })
+    });
+    let mut rmodbus_request = Vec::with_capacity(8);
+    let mut rmodbus_registers = Vec::with_capacity(125);
+    group.bench_function("rmodbus-0.13", |b| {
+        b.iter(|| {
+            rmodbus_013::read_holding_registers(
+                frames::SLAVE,
+                black_box(&answer),
+                &mut rmodbus_request,
+                &mut rmodbus_registers,
+            )
+        })
+    });
+    let mut tokio_client = tokio_modbus_017::RtuClient::new(frames::SLAVE, &answer);
+    group.bench_function("tokio-modbus-0.17", |b| {
+        b.iter(|| tokio_client.read_holding_registers(125))
     });
     group.finish();
 }
@@ -171,8 +266,8 @@ fn gateway(c: &mut Criterion) {
             Instant::from_micros(0),
         )
         .unwrap();
-    let request = request_tcp();
-    let answer = fc03_response(3);
+    let request = frames::fc03_request_tcp();
+    let answer = frames::fc03_response_rtu(3);
     let mut group = c.benchmark_group("gateway");
     group.throughput(Throughput::Elements(1));
     let mut now = 0u64;
@@ -196,14 +291,24 @@ fn gateway(c: &mut Criterion) {
     });
     let mut rtu = [0u8; 256];
     let mut tcp = [0u8; 260];
+    let header = ours::header(frames::TRANSACTION, frames::SLAVE);
     group.bench_function("translate-only/fc03-3-registers", |b| {
         b.iter(|| {
-            let (header, _) = tcp_to_rtu(black_box(&request), &mut rtu).unwrap();
-            black_box(rtu_to_tcp(black_box(&answer), &header, &mut tcp).unwrap());
+            ours::tcp_to_rtu(black_box(&request), &mut rtu);
+            ours::rtu_to_tcp(black_box(&answer), &header, &mut tcp)
         })
     });
     group.finish();
 }
 
-criterion_group!(benches, translation, crc, decode, deframe, peers, gateway);
+criterion_group!(
+    benches,
+    tcp_to_rtu,
+    rtu_to_tcp,
+    decode,
+    crc,
+    deframe,
+    client_call,
+    gateway
+);
 criterion_main!(benches);

@@ -1,0 +1,106 @@
+//! This family's calls for the same work as [`crate::peers`] and [`crate::baseline`].
+
+use modbus_core::rtu::{self, Direction, RtuDeframer, RtuEvent, RtuFrame};
+use modbus_core::tcp::{self, MbapHeader};
+use modbus_core::translate;
+use modbus_core::types::AddressRange;
+use modbus_core::{Request, Response, UnitId};
+
+/// TCP request -> RTU request.
+pub fn tcp_to_rtu(tcp_adu: &[u8], out: &mut [u8]) -> usize {
+    translate::tcp_to_rtu(tcp_adu, out).unwrap().1
+}
+
+/// The MBAP header an RTU answer is translated with.
+pub fn header(transaction: u16, unit: u8) -> MbapHeader {
+    MbapHeader {
+        transaction_id: transaction,
+        protocol_id: 0,
+        length: 0,
+        unit_id: UnitId(unit),
+    }
+}
+
+/// RTU response -> TCP response.
+pub fn rtu_to_tcp(rtu_adu: &[u8], header: &MbapHeader, out: &mut [u8]) -> usize {
+    translate::rtu_to_tcp(rtu_adu, header, out).unwrap()
+}
+
+/// An RTU request decoded: frame and CRC checked, PDU decoded; returns its function code.
+pub fn decode_rtu_request(rtu_adu: &[u8]) -> u8 {
+    let frame = RtuFrame::new_checked(rtu_adu).unwrap();
+    Request::decode(frame.pdu()).unwrap().function().into()
+}
+
+/// A TCP request decoded: MBAP checked, PDU decoded; returns its function code.
+pub fn decode_tcp_request(tcp_adu: &[u8]) -> u8 {
+    let frame = tcp::parse_frame(tcp_adu).unwrap().unwrap();
+    Request::decode(frame.pdu()).unwrap().function().into()
+}
+
+/// A TCP FC 03 response decoded; returns the sum of its registers (so each is read).
+pub fn decode_tcp_response(tcp_adu: &[u8]) -> u32 {
+    let frame = tcp::parse_frame(tcp_adu).unwrap().unwrap();
+    sum(Response::decode(frame.pdu()).unwrap())
+}
+
+/// An RTU FC 03 response decoded; returns the sum of its registers.
+pub fn decode_rtu_response(rtu_adu: &[u8]) -> u32 {
+    let frame = RtuFrame::new_checked(rtu_adu).unwrap();
+    sum(Response::decode(frame.pdu()).unwrap())
+}
+
+fn sum(response: Response<'_>) -> u32 {
+    let Response::ReadHoldingRegisters(values) = response else {
+        panic!("not an FC 03 answer")
+    };
+    values.iter().map(u32::from).sum()
+}
+
+/// A client's FC 03 call: encode the RTU request, decode the answer, store the registers.
+pub fn read_holding_registers(
+    slave: u8,
+    answer: &[u8],
+    request: &mut [u8],
+    registers: &mut [u16],
+) -> usize {
+    let quantity = u16::try_from(registers.len()).unwrap();
+    let range = AddressRange::new_checked(0, quantity, 125).unwrap();
+    rtu::encode_frame(slave, request, |pdu| {
+        Request::ReadHoldingRegisters(range).encode(pdu)
+    })
+    .unwrap();
+    let frame = RtuFrame::new_checked(answer).unwrap();
+    let Response::ReadHoldingRegisters(values) = Response::decode(frame.pdu()).unwrap() else {
+        panic!("not an FC 03 answer")
+    };
+    let mut n = 0;
+    for (slot, value) in registers.iter_mut().zip(values.iter()) {
+        *slot = value;
+        n += 1;
+    }
+    n
+}
+
+/// Frames and discarded bytes of `stream`, fed in one piece.
+pub fn deframe(stream: &[u8]) -> (usize, usize) {
+    let mut deframer = RtuDeframer::new(Direction::Response);
+    let mut input = stream;
+    let (mut frames, mut discarded) = (0, 0);
+    loop {
+        let n = deframer.handle_bytes(input, None);
+        input = &input[n..];
+        if input.is_empty() {
+            deframer.handle_idle();
+        }
+        while let Some(event) = deframer.poll_frame() {
+            match event {
+                RtuEvent::Frame(_) => frames += 1,
+                RtuEvent::Discarded { len, .. } => discarded += len,
+            }
+        }
+        if input.is_empty() {
+            return (frames, discarded);
+        }
+    }
+}
