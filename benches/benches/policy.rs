@@ -1,5 +1,7 @@
 //! gateway-policy hot paths: the accessible IP list decision, at the MGate's 16 entries and at
-//! 4096, against a plain scan of the same entries (what a device without an index does).
+//! 4096, against a plain scan of the same entries (what a device without an index does); and a
+//! password verification at the default argon2id parameters (OWASP: 19 MiB, 2 passes, 1 lane),
+//! against the `argon2` crate verifying the same string directly.
 
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -62,5 +64,38 @@ fn access_list(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, access_list);
+fn password_verify(c: &mut Criterion) {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    use gateway_policy::password::storage::{HashBounds, HashParams, Hasher};
+    use gateway_policy::password::{Verdict, normalize};
+
+    let params = HashParams::default();
+    let hasher = Hasher::new(params, HashBounds::DEFAULT, &[7; 16]).unwrap();
+    let password = "Correct-Horse-Battery-9";
+    let stored = hasher
+        .hash(&normalize(password).unwrap(), &[42; 16])
+        .unwrap();
+    let stored = stored.as_str();
+    let mut group = c.benchmark_group("password_verify");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    group.bench_function("argon2id-default/ours-match", |b| {
+        b.iter(|| assert_eq!(hasher.verify(black_box(password), stored), Verdict::Match))
+    });
+    group.bench_function("argon2id-default/ours-unknown-account", |b| {
+        b.iter(|| hasher.verify_dummy(black_box(password)))
+    });
+    let argon2 = argon2::Argon2::default();
+    let parsed = PasswordHash::new(stored).unwrap();
+    group.bench_function("argon2id-default/argon2-crate", |b| {
+        b.iter(|| {
+            argon2
+                .verify_password(black_box(password).as_bytes(), &parsed)
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, access_list, password_verify);
 criterion_main!(benches);

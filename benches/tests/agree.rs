@@ -54,7 +54,6 @@ fn translations_agree_with_the_baseline_and_the_peers() {
     let mut bad = frames::fc03_response_rtu(10);
     bad[5] ^= 1;
     assert_eq!(baseline::rtu_to_tcp(&bad, 1, &mut [0u8; 260]), None);
-    assert_eq!(baseline::crc16(b"123456789"), 0x4B37);
 }
 
 #[test]
