@@ -94,13 +94,17 @@ fn decode(c: &mut Criterion) {
         group.bench_function(format!("{name}/ours"), |b| {
             b.iter(|| ours::decode_rtu_request(black_box(&rtu)))
         });
-        group.bench_function(format!("{name}/modbus-core-0.2"), |b| {
-            b.iter(|| {
-                peer_modbus_core::rtu::server::decode_request(black_box(&rtu))
-                    .unwrap()
-                    .unwrap()
-            })
-        });
+        // modbus-core 0.2 reads an FC 0F/10 request's byte count from the wrong offset and
+        // cannot decode one (tests/agree.rs): its row is the FC 03 request only.
+        if name.contains("fc03") {
+            group.bench_function(format!("{name}/modbus-core-0.2"), |b| {
+                b.iter(|| {
+                    peer_modbus_core::rtu::server::decode_request(black_box(&rtu))
+                        .unwrap()
+                        .unwrap()
+                })
+            });
+        }
         group.bench_function(format!("{name}/rmodbus-0.13"), |b| {
             b.iter(|| {
                 let mut frame = rmodbus::server::ModbusFrame::new(

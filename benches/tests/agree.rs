@@ -76,6 +76,25 @@ fn decoders_agree() {
     );
 }
 
+/// Why the FC 10 request decode has no modbus-core 0.2 row: its RTU server reads the byte count
+/// of an FC 0F/10 request from offset 4 (the quantity's high byte) instead of 6, so it looks for
+/// a 9-byte frame, finds a wrong CRC, and never yields the request.
+#[test]
+fn modbus_core_02_cannot_decode_an_fc10_rtu_request() {
+    let fc10 = frames::fc10_request_rtu(123);
+    assert_eq!(ours::decode_rtu_request(&fc10), 0x10);
+    assert!(matches!(
+        peer_modbus_core::rtu::server::decode_request(&fc10),
+        Ok(None)
+    ));
+    // Its FC 03 request decodes.
+    let fc03 = frames::fc03_request_rtu();
+    assert!(matches!(
+        peer_modbus_core::rtu::server::decode_request(&fc03),
+        Ok(Some(_))
+    ));
+}
+
 #[test]
 fn client_calls_read_the_same_registers() {
     let answer = frames::fc03_response_rtu(125);
