@@ -36,6 +36,7 @@ impl MbapHeader {
     ///
     /// [`DecodeError::ProtocolId`], [`DecodeError::MbapLength`], or
     /// [`DecodeError::Truncated`] when fewer than 7 bytes are present.
+    #[inline]
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let field = |at: usize| match bytes.get(at..) {
             Some([hi, lo, ..]) => Some(u16::from_be_bytes([*hi, *lo])),
@@ -94,6 +95,7 @@ impl<'a> TcpFrame<'a> {
     ///
     /// As [`MbapHeader::decode`], plus [`DecodeError::Truncated`] or
     /// [`DecodeError::TrailingBytes`] when the length field disagrees with `adu.len()`.
+    #[inline]
     pub fn new_checked(adu: &'a [u8]) -> Result<Self, DecodeError> {
         let header = MbapHeader::decode(adu)?;
         let expected = header.adu_len();

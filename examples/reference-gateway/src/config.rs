@@ -519,9 +519,10 @@ fn yes() -> bool {
     true
 }
 
-/// The 1-based line of a byte span's start.
+/// The 1-based line of a byte span's start. A span at the very end of the file (an unclosed
+/// string or table) is on the last line, not on the empty one after the final newline.
 fn line_of(text: &str, span: Option<core::ops::Range<usize>>) -> Option<usize> {
-    let start = span?.start;
+    let start = span?.start.min(text.len().saturating_sub(1));
     Some(text.get(..start)?.matches('\n').count() + 1)
 }
 
