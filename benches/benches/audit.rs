@@ -5,32 +5,14 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gateway_audit::event::{Event, EventKind, Outcome, Record};
 use gateway_audit::format::{Format, Framing, Origin};
 use gateway_audit::log::{ChainKey, LocalLog, LogSettings, MemoryStorage};
 use gateway_audit::parse::Message;
-use gateway_audit::time::{ClockQuality, Timestamp};
-
-const DETAILS: [(&str, &str); 2] = [("attempt", "3"), ("reason", "bad password")];
-
-/// A login failure as the reference gateway records it.
-fn record(sequence: u64) -> Record<'static> {
-    Record {
-        sequence,
-        time: Some(Timestamp::from_unix(1_795_000_000, 123_456).unwrap()),
-        clock: ClockQuality::synchronized(Some(1000)),
-        event: Event::new(EventKind::LoginFailed)
-            .with_outcome(Outcome::Failure)
-            .with_user("admin")
-            .with_address("198.51.100.7".parse().unwrap())
-            .with_service("https")
-            .with_details(&DETAILS),
-    }
-}
+use gateway_audit::time::ClockQuality;
 
 fn formats(c: &mut Criterion) {
     let origin = Origin::new("mgate-01", "gateway");
-    let record = record(42);
+    let record = gateway_benches::events::login_failure(42);
     let mut buf = [0u8; 1180];
     let len = Format::Rfc5424
         .write(&record, &origin, &mut buf)
@@ -96,7 +78,9 @@ fn local_log(c: &mut Criterion) {
             b.iter(|| {
                 // The log's own records (overflow) take numbers too.
                 let sequence = log.last_sequence() + 1;
-                log.append(black_box(&record(sequence))).unwrap().stored
+                log.append(black_box(&gateway_benches::events::login_failure(sequence)))
+                    .unwrap()
+                    .stored
             })
         });
     }

@@ -255,47 +255,12 @@ fn client_call(c: &mut Criterion) {
 /// out, against the two translation calls alone (what the engine adds: routing, queueing,
 /// matching, timers, events).
 fn gateway(c: &mut Criterion) {
-    use modbus_core::gateway::{
-        ChannelConfig, ChannelId, Gateway, GatewayConfig, Lane, Route, Transmit,
-    };
-    use modbus_core::time::Instant;
-
-    let mut config = GatewayConfig::default();
-    config.channels.push(ChannelConfig::default()).unwrap();
-    config
-        .routes
-        .push(Route::identity(1, 20, ChannelId(0)))
-        .unwrap();
-    let mut engine = Box::new(Gateway::<1, 8, 16>::new(&config, Instant::from_micros(0)).unwrap());
-    let client = engine
-        .handle_tcp_open(
-            "127.0.0.1:50000".parse().unwrap(),
-            Lane::Standard,
-            Instant::from_micros(0),
-        )
-        .unwrap();
-    let request = frames::fc03_request_tcp();
-    let answer = frames::fc03_response_rtu(3);
+    let mut round_trip = ours::EngineRoundTrip::default();
+    let (request, answer) = (round_trip.request.clone(), round_trip.answer.clone());
     let mut group = c.benchmark_group("gateway");
     group.throughput(Throughput::Elements(1));
-    let mut now = 0u64;
     group.bench_function("engine-round-trip/fc03-3-registers", |b| {
-        b.iter(|| {
-            now += 1_000_000;
-            let t = Instant::from_micros(now);
-            engine.handle_tcp_bytes(client, black_box(&request), t);
-            assert!(matches!(
-                engine.poll_transmit(t),
-                Some(Transmit::Serial { .. })
-            ));
-            let t = Instant::from_micros(now + 20_000);
-            engine.handle_serial_bytes(ChannelId(0), black_box(&answer), t);
-            let Some(Transmit::Tcp { bytes, .. }) = engine.poll_transmit(t) else {
-                panic!("no answer")
-            };
-            black_box(bytes.len());
-            while engine.poll_event().is_some() {}
-        })
+        b.iter(|| round_trip.run())
     });
     let mut rtu = [0u8; 256];
     let mut tcp = [0u8; 260];

@@ -3,6 +3,7 @@
 //! and the peer crates doing the same work, so that both measure exactly the same calls.
 
 pub mod baseline;
+pub mod events;
 pub mod frames;
 pub mod ours;
 pub mod peers;

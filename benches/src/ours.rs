@@ -1,7 +1,13 @@
 //! This family's calls for the same work as [`crate::peers`] and [`crate::baseline`].
 
+use std::hint::black_box;
+
+use modbus_core::gateway::{
+    ChannelConfig, ChannelId, ConnectionId, Gateway, GatewayConfig, Lane, Route, Transmit,
+};
 use modbus_core::rtu::{self, Direction, RtuDeframer, RtuEvent, RtuFrame};
 use modbus_core::tcp::{self, MbapHeader};
+use modbus_core::time::Instant;
 use modbus_core::translate;
 use modbus_core::types::AddressRange;
 use modbus_core::{Request, Response, UnitId};
@@ -102,5 +108,68 @@ pub fn deframe(stream: &[u8]) -> (usize, usize) {
         if input.is_empty() {
             return (frames, discarded);
         }
+    }
+}
+
+/// The gateway engine's round trip on a `Gateway<1, 8, 16>` routing units 1-20 to one line:
+/// TCP FC 03 request in, RTU request out, RTU answer (3 registers) in, TCP answer out, events
+/// drained. Each call is one transaction, a second later than the last.
+pub struct EngineRoundTrip {
+    engine: Box<Gateway<1, 8, 16>>,
+    client: ConnectionId,
+    now: u64,
+    /// The TCP request it sends.
+    pub request: Vec<u8>,
+    /// The RTU answer the line gives.
+    pub answer: Vec<u8>,
+}
+
+impl Default for EngineRoundTrip {
+    fn default() -> Self {
+        let mut config = GatewayConfig::default();
+        config.channels.push(ChannelConfig::default()).unwrap();
+        config
+            .routes
+            .push(Route::identity(1, 20, ChannelId(0)))
+            .unwrap();
+        let start = Instant::from_micros(0);
+        let mut engine = Box::new(Gateway::new(&config, start).unwrap());
+        let peer = "127.0.0.1:50000".parse().unwrap();
+        let client = engine.handle_tcp_open(peer, Lane::Standard, start).unwrap();
+        Self {
+            engine,
+            client,
+            now: 0,
+            request: crate::frames::fc03_request_tcp(),
+            answer: crate::frames::fc03_response_rtu(3),
+        }
+    }
+}
+
+impl EngineRoundTrip {
+    /// One transaction; returns the TCP answer's length.
+    pub fn run(&mut self) -> usize {
+        let Self {
+            engine,
+            client,
+            now,
+            request,
+            answer,
+        } = self;
+        *now += 1_000_000;
+        let t = Instant::from_micros(*now);
+        engine.handle_tcp_bytes(*client, black_box(request), t);
+        assert!(matches!(
+            engine.poll_transmit(t),
+            Some(Transmit::Serial { .. })
+        ));
+        let t = Instant::from_micros(*now + 20_000);
+        engine.handle_serial_bytes(ChannelId(0), black_box(answer), t);
+        let Some(Transmit::Tcp { bytes, .. }) = engine.poll_transmit(t) else {
+            panic!("no answer")
+        };
+        let len = bytes.len();
+        while engine.poll_event().is_some() {}
+        len
     }
 }

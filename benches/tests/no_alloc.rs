@@ -4,9 +4,7 @@
 
 use std::net::IpAddr;
 
-use gateway_audit::event::{Event, EventKind, Outcome, Record};
 use gateway_audit::format::{Format, Framing, Origin};
-use gateway_audit::time::{ClockQuality, Timestamp};
 use gateway_benches::{frames, ours};
 use gateway_policy::access::{AccessList, AccessListConfig, EntryConfig, Traffic};
 
@@ -71,18 +69,7 @@ fn the_policy_and_audit_paths_do_not_allocate() {
     let list = AccessList::new(&config).unwrap();
     let hit: IpAddr = "::ffff:10.0.15.7".parse().unwrap();
     let miss: IpAddr = "192.0.2.1".parse().unwrap();
-    let details = [("attempt", "3"), ("reason", "bad password")];
-    let record = Record {
-        sequence: 42,
-        time: Some(Timestamp::from_unix(1_795_000_000, 123_456).unwrap()),
-        clock: ClockQuality::synchronized(Some(1000)),
-        event: Event::new(EventKind::LoginFailed)
-            .with_outcome(Outcome::Failure)
-            .with_user("admin")
-            .with_address("198.51.100.7".parse().unwrap())
-            .with_service("https")
-            .with_details(&details),
-    };
+    let record = gateway_benches::events::login_failure(42);
     let origin = Origin::new("mgate-01", "gateway");
     let mut buf = [0u8; 1180];
     let count = allocations(|| {

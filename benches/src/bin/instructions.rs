@@ -99,51 +99,12 @@ fn workloads() -> Vec<(String, Work)> {
         "crc16/255B/ours-slice16".into(),
         Box::new(move || usize::from(modbus_core::rtu::crc16(black_box(&frame)))),
     ));
-    all.push(("gateway/engine-round-trip".into(), engine_round_trip()));
+    let mut round_trip = ours::EngineRoundTrip::default();
+    all.push((
+        "gateway/engine-round-trip".into(),
+        Box::new(move || round_trip.run()),
+    ));
     all
-}
-
-/// The engine's TCP request in, RTU request out, RTU answer in, TCP answer out.
-fn engine_round_trip() -> Work {
-    use modbus_core::gateway::{
-        ChannelConfig, ChannelId, Gateway, GatewayConfig, Lane, Route, Transmit,
-    };
-    use modbus_core::time::Instant;
-
-    let mut config = GatewayConfig::default();
-    config.channels.push(ChannelConfig::default()).unwrap();
-    config
-        .routes
-        .push(Route::identity(1, 20, ChannelId(0)))
-        .unwrap();
-    let mut engine = Box::new(Gateway::<1, 8, 16>::new(&config, Instant::from_micros(0)).unwrap());
-    let client = engine
-        .handle_tcp_open(
-            "127.0.0.1:50000".parse().unwrap(),
-            Lane::Standard,
-            Instant::from_micros(0),
-        )
-        .unwrap();
-    let request = frames::fc03_request_tcp();
-    let answer = frames::fc03_response_rtu(3);
-    let mut now = 0u64;
-    Box::new(move || {
-        now += 1_000_000;
-        let t = Instant::from_micros(now);
-        engine.handle_tcp_bytes(client, black_box(&request), t);
-        assert!(matches!(
-            engine.poll_transmit(t),
-            Some(Transmit::Serial { .. })
-        ));
-        let t = Instant::from_micros(now + 20_000);
-        engine.handle_serial_bytes(ChannelId(0), black_box(&answer), t);
-        let Some(Transmit::Tcp { bytes, .. }) = engine.poll_transmit(t) else {
-            panic!("no answer")
-        };
-        let len = bytes.len();
-        while engine.poll_event().is_some() {}
-        len
-    })
 }
 
 fn main() {
