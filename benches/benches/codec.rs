@@ -238,6 +238,7 @@ fn client_call(c: &mut Criterion) {
         b.iter(|| {
             rmodbus_013::read_holding_registers(
                 frames::SLAVE,
+                125,
                 black_box(&answer),
                 &mut rmodbus_request,
                 &mut rmodbus_registers,

@@ -80,12 +80,11 @@ pub fn read_holding_registers(
     let Response::ReadHoldingRegisters(values) = Response::decode(frame.pdu()).unwrap() else {
         panic!("not an FC 03 answer")
     };
-    let mut n = 0;
-    for (slot, value) in registers.iter_mut().zip(values.iter()) {
-        *slot = value;
-        n += 1;
-    }
-    n
+    registers
+        .iter_mut()
+        .zip(values.iter())
+        .map(|(slot, value)| *slot = value)
+        .count()
 }
 
 /// Frames and discarded bytes of `stream`, fed in one piece.

@@ -40,12 +40,11 @@ pub mod modbus_core_02 {
         let Ok(Response::ReadHoldingRegisters(data)) = adu.pdu.0 else {
             panic!("not an FC 03 answer")
         };
-        let mut n = 0;
-        for (slot, word) in registers.iter_mut().zip(data) {
-            *slot = word;
-            n += 1;
-        }
-        n
+        registers
+            .iter_mut()
+            .zip(data)
+            .map(|(slot, word)| *slot = word)
+            .count()
     }
 }
 
@@ -84,14 +83,14 @@ pub mod rmodbus_013 {
         registers.len()
     }
 
-    /// A client's FC 03 call: generate the RTU request, parse the answer.
+    /// A client's FC 03 call for `count` registers: generate the RTU request, parse the answer.
     pub fn read_holding_registers(
         slave: u8,
+        count: u16,
         answer: &[u8],
         request: &mut Vec<u8>,
         registers: &mut Vec<u16>,
     ) -> usize {
-        let count = u16::try_from(registers.capacity().min(125)).unwrap();
         let mut client = ModbusRequest::new(slave, ModbusProto::Rtu);
         client.generate_get_holdings(0, count, request).unwrap();
         decode_response(&client, answer, registers)

@@ -117,6 +117,7 @@ fn client_calls_read_the_same_registers() {
     let (mut rmodbus_request, mut rmodbus_registers) = (Vec::new(), Vec::with_capacity(125));
     rmodbus_013::read_holding_registers(
         frames::SLAVE,
+        125,
         &answer,
         &mut rmodbus_request,
         &mut rmodbus_registers,
