@@ -750,6 +750,25 @@ fn bad_configurations_name_the_setting() {
         "connections (limits.max_connections + upstreams): 20 needed, the engine was built for 8"
     );
 
+    // `check` refuses what `new` refuses, without building the engine.
+    let mut bad = config(0);
+    bad.limits.queue_depth = u16::try_from(sim::SLOTS + 1).unwrap();
+    let refusal = sim::Engine::check(&bad).unwrap_err();
+    assert_eq!(
+        refusal.to_string(),
+        format!(
+            "request slots (limits.queue_depth): {} needed, the engine was built for {}",
+            sim::SLOTS + 1,
+            sim::SLOTS
+        )
+    );
+    assert_eq!(
+        sim::Engine::new(&bad, Instant::from_micros(0)).unwrap_err(),
+        refusal
+    );
+    bad.limits.queue_depth -= 1;
+    assert!(sim::Engine::check(&bad).is_ok());
+
     let (mut reverse, _) = reverse_config(true, true);
     reverse.routes.push(Route::identity(1, 2, LINE)).unwrap();
     assert!(matches!(

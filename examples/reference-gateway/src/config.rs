@@ -30,12 +30,10 @@ use serde::Deserialize;
 /// The embedded default: the committed, commented example.
 pub const EMBEDDED: &str = include_str!("../reference-gateway.toml");
 
-/// Client connections the engine has room for (`Engine`'s second parameter).
-pub const MAX_CONNECTIONS: u16 = 40;
-
 /// The engine: one serial line, 40 connections, 64 requests in hand (about 35 KiB). A
-/// configuration that [`Config::check`] accepts builds it.
-pub type Engine = Gateway<1, { MAX_CONNECTIONS as usize }, 64>;
+/// configuration that [`Config::check`] accepts builds it: the check asks the engine
+/// ([`Gateway::check`]) rather than repeating its capacities.
+pub type Engine = Gateway<1, 40, 64>;
 
 /// A whole configuration file.
 #[derive(Debug, Deserialize)]
@@ -384,9 +382,6 @@ impl Config {
     /// The first setting refused, as its path and what is wrong with it.
     pub fn check(&self) -> Result<(), (String, String)> {
         let fail = |setting: &str, message: String| Err((setting.to_owned(), message));
-        if let Err(err) = self.gateway.validate() {
-            return fail("gateway", err.to_string());
-        }
         if self.gateway.channels.len() != 1 {
             return fail(
                 "gateway.channels",
@@ -396,11 +391,8 @@ impl Config {
                 ),
             );
         }
-        if self.gateway.limits.max_connections > MAX_CONNECTIONS {
-            return fail(
-                "gateway.limits.max_connections",
-                format!("at most {MAX_CONNECTIONS}"),
-            );
+        if let Err(err) = Engine::check(&self.gateway) {
+            return fail("gateway", err.to_string());
         }
         if let Some(priority) = self.listen.priority {
             if priority == self.listen.modbus_tcp {

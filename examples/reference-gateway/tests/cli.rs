@@ -105,7 +105,12 @@ fn bad_configuration_files_are_refused_naming_the_setting() {
         (
             "max_connections = 32",
             "max_connections = 41",
-            "gateway.limits.max_connections: at most 40",
+            "gateway: connections (limits.max_connections + upstreams): 41 needed, the engine was built for 40",
+        ),
+        (
+            "queue_depth = 32",
+            "queue_depth = 65",
+            "gateway: request slots (limits.queue_depth): 65 needed, the engine was built for 64",
         ),
         (
             "response_timeout_ms = 1000",

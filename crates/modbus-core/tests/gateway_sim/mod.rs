@@ -26,7 +26,10 @@ use modbus_core::types::{AddressRange, UnitId};
 use modbus_core::{ExceptionCode, FunctionCode};
 
 /// The engine under test: 2 channels, 8 connections, 16 request slots.
-pub type Engine = Gateway<2, 8, 16>;
+pub type Engine = Gateway<2, 8, SLOTS>;
+
+/// Requests the test engine holds at once.
+pub const SLOTS: usize = 16;
 
 /// How a simulated slave misbehaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -91,9 +91,40 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     ///
     /// # Errors
     ///
-    /// [`ConfigError`] naming the first bad setting, or [`ConfigError::Capacity`] when the
-    /// configuration needs more channels, connections or slots than the engine holds.
+    /// As [`Gateway::check`].
     pub fn new(config: &GatewayConfig, now: Instant) -> Result<Self, ConfigError> {
+        let routing = Self::check(config)?;
+        let channels = core::array::from_fn(|index| {
+            let channel_config = config.channels.get(index).copied().unwrap_or_default();
+            Channel::new(channel_config, now)
+        });
+        Ok(Self {
+            routing,
+            broadcast_reply: config.broadcast.reply,
+            exceptions: config.exceptions,
+            limits: config.limits,
+            upstream_config: config.upstreams.clone(),
+            upstreams: [UpstreamLink::default(); MAX_UPSTREAMS],
+            channels,
+            channel_count: config.channels.len(),
+            connections: core::array::from_fn(|_| Connection::default()),
+            slots: core::array::from_fn(|_| Slot::default()),
+            events: Deque::new(),
+            events_lost: 0,
+            server: ServerCounters::default(),
+            next_seq: 0,
+        })
+    }
+
+    /// What [`Gateway::new`] checks, without building the engine: every setting
+    /// ([`GatewayConfig::validate`]) and the capacities this engine type is built with. A
+    /// configuration it accepts starts; call it where a configuration file is checked.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the first bad setting, or [`ConfigError::Capacity`] when the
+    /// configuration needs more channels, connections or request slots than the engine holds.
+    pub fn check(config: &GatewayConfig) -> Result<RoutingTable<MAX_ROUTES>, ConfigError> {
         let routing = config.validate()?;
         let capacity = |what, needed: usize, capacity: usize| {
             if needed > capacity {
@@ -120,26 +151,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             SLOTS,
         )?;
         capacity("connection ids", CONNECTIONS, usize::from(u16::MAX))?;
-        let channels = core::array::from_fn(|index| {
-            let channel_config = config.channels.get(index).copied().unwrap_or_default();
-            Channel::new(channel_config, now)
-        });
-        Ok(Self {
-            routing,
-            broadcast_reply: config.broadcast.reply,
-            exceptions: config.exceptions,
-            limits: config.limits,
-            upstream_config: config.upstreams.clone(),
-            upstreams: [UpstreamLink::default(); MAX_UPSTREAMS],
-            channels,
-            channel_count: config.channels.len(),
-            connections: core::array::from_fn(|_| Connection::default()),
-            slots: core::array::from_fn(|_| Slot::default()),
-            events: Deque::new(),
-            events_lost: 0,
-            server: ServerCounters::default(),
-            next_seq: 0,
-        })
+        Ok(routing)
     }
 
     /// A client connected from `peer` on `lane`.
