@@ -16,17 +16,76 @@ use alloc::vec::Vec;
 use crate::event::{Event, EventKind, MAX_MESSAGE_LEN, MAX_VALUE_LEN, Outcome, Record, cap};
 use crate::format::{Format, Framing, Origin};
 use crate::log::{LocalLog, LogSettings, MIN_CAPACITY, MemoryStorage, Verification, verify};
-use crate::parse::{JsonRecord, Message};
+use crate::parse::{JsonRecord, Message, ParseError};
 use crate::time::{ClockQuality, Timestamp};
 
-/// Arbitrary bytes as a syslog message and as a JSON line: parsing never panics, and a message
-/// that parses as RFC 5424 keeps its fields through a second parse of the same bytes.
+/// Arbitrary bytes as a syslog message and as a JSON line: parsing never panics; a message
+/// that parses as RFC 5424 reads the same from its canonical form (every field written back,
+/// parameter values escaped), so no field is lost, merged or unescaped twice; a refusal names
+/// an offset within the input.
 pub fn syslog_message(data: &[u8]) {
-    if let Ok(message) = Message::parse(data) {
-        assert_eq!(Message::parse(data), Ok(message.clone()));
-        let _ = message.text();
+    match Message::parse(data) {
+        Ok(message) => {
+            let canonical = rfc5424(&message);
+            assert_eq!(
+                Message::parse(&canonical).as_ref(),
+                Ok(&message),
+                "canonical form {:?}",
+                alloc::string::String::from_utf8_lossy(&canonical)
+            );
+            let _ = message.text();
+        }
+        Err(ParseError::Rfc5424 { offset }) => assert!(offset <= data.len()),
+        Err(err) => panic!("RFC 5424 parsing refused with {err}"),
     }
     let _ = JsonRecord::parse(data);
+}
+
+/// `message` written back as RFC 5424 section 6 lays it out.
+fn rfc5424(message: &Message) -> Vec<u8> {
+    use core::fmt::Write as _;
+    let mut text = alloc::string::String::new();
+    let nil = |field: &Option<alloc::string::String>| field.clone().unwrap_or_else(|| "-".into());
+    let timestamp = message
+        .timestamp
+        .map_or_else(|| "-".into(), |time| alloc::format!("{time}"));
+    write!(
+        text,
+        "<{}>1 {timestamp} {} {} {} {} ",
+        message.pri.value(),
+        nil(&message.hostname),
+        nil(&message.app_name),
+        nil(&message.proc_id),
+        nil(&message.msg_id),
+    )
+    .expect("writing to a String");
+    if message.structured_data.is_empty() {
+        text.push('-');
+    }
+    for element in &message.structured_data {
+        text.push('[');
+        text.push_str(&element.id);
+        for (name, value) in &element.params {
+            write!(text, " {name}=\"").expect("writing to a String");
+            for c in value.chars() {
+                if matches!(c, '"' | '\\' | ']') {
+                    text.push('\\');
+                }
+                text.push(c);
+            }
+            text.push('"');
+        }
+        text.push(']');
+    }
+    let mut bytes = text.into_bytes();
+    if let Some(body) = &message.message {
+        bytes.push(b' ');
+        if message.bom {
+            bytes.extend_from_slice(crate::format::BOM);
+        }
+        bytes.extend_from_slice(body);
+    }
+    bytes
 }
 
 /// Bytes split on NUL into user, detail value, message and host: the record is written in every
