@@ -417,7 +417,7 @@ fn every_check_fails_on_the_failing_snapshot() {
             "certificates.key_strength",
             "MGate self-signed has a 1024-bit RSA key",
         ),
-        ("https.min_tls", "accepts Tls1_0, below Tls1_2"),
+        ("https.min_tls", "accepts TLS 1.0, below TLS 1.2"),
         ("service.account_lock", "login failure lockout is disabled"),
         (
             "service.system_use_notification",
@@ -425,7 +425,7 @@ fn every_check_fails_on_the_failing_snapshot() {
         ),
         (
             "service.snmp_versions",
-            "answers V1, V2c (community strings in clear text)",
+            "answers SNMPv1, SNMPv2c (community strings in clear text)",
         ),
         (
             "service.snmp_community",

@@ -1051,10 +1051,10 @@ fn min_tls(scan: &Scan<'_>) -> Outcome {
         return cannot_tell("the snapshot has no HTTPS settings");
     };
     if https.min_tls >= scan.policy.min_tls {
-        pass(format!("lowest accepted version: {:?}", https.min_tls))
+        pass(format!("lowest accepted version: {}", https.min_tls))
     } else {
         fail(format!(
-            "accepts {:?}, below {:?}",
+            "accepts {}, below {}",
             https.min_tls, scan.policy.min_tls
         ))
     }
@@ -1117,7 +1117,7 @@ fn snmp_versions(scan: &Scan<'_>) -> Outcome {
         .versions
         .iter()
         .filter(|v| matches!(v, SnmpVersion::V1 | SnmpVersion::V2c))
-        .map(|v| format!("{v:?}"))
+        .map(ToString::to_string)
         .collect();
     if !clear.is_empty() {
         fail(format!(

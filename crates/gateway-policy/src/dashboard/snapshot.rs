@@ -270,6 +270,19 @@ pub enum TlsVersion {
     Tls1_3,
 }
 
+/// As the versions are written: `SSL 3.0`, `TLS 1.2`.
+impl core::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Ssl3 => "SSL 3.0",
+            Self::Tls1_0 => "TLS 1.0",
+            Self::Tls1_1 => "TLS 1.1",
+            Self::Tls1_2 => "TLS 1.2",
+            Self::Tls1_3 => "TLS 1.3",
+        })
+    }
+}
+
 /// HTTPS console settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -290,6 +303,17 @@ pub enum SnmpVersion {
     V2c,
     /// SNMPv3: user-based security.
     V3,
+}
+
+/// As the versions are written: `SNMPv1`, `SNMPv2c`, `SNMPv3`.
+impl core::fmt::Display for SnmpVersion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::V1 => "SNMPv1",
+            Self::V2c => "SNMPv2c",
+            Self::V3 => "SNMPv3",
+        })
+    }
 }
 
 /// SNMP agent settings (MGate "System Management > SNMP Agent").
