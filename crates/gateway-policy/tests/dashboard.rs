@@ -589,6 +589,58 @@ fn modbus_tcp_moved_off_its_port_is_covered_by_the_access_list_when_named() {
 }
 
 #[test]
+fn additional_restrictions_extend_the_access_list_to_device_services() {
+    let mut snapshot = passing();
+    // HTTPS and SSH on their own ports, no firewall rule for either.
+    snapshot.firewall = None;
+    snapshot.open_ports = Some(vec![
+        OpenPort {
+            transport: Transport::Tcp,
+            port: 443,
+            process: None,
+            service: None,
+        },
+        OpenPort {
+            transport: Transport::Tcp,
+            port: 22,
+            process: Some("sshd".into()),
+            service: Some(ServiceId::SshServer),
+        },
+    ]);
+    let open_ports = |snapshot: &DeviceSnapshot| {
+        let report = dashboard::scan(snapshot, now());
+        let finding = report.finding("network.open_ports").unwrap();
+        (finding.result, finding.evidence.clone())
+    };
+    snapshot
+        .access_list
+        .as_mut()
+        .unwrap()
+        .additional_restrictions = false;
+    assert_eq!(
+        open_ports(&snapshot),
+        (
+            CheckResult::Fail,
+            "open to any source: tcp/443, tcp/22 (sshd)".to_owned()
+        )
+    );
+    snapshot
+        .access_list
+        .as_mut()
+        .unwrap()
+        .additional_restrictions = true;
+    assert_eq!(open_ports(&snapshot).0, CheckResult::Pass);
+    // An inactive list, or one without an active entry, limits nothing.
+    snapshot.access_list.as_mut().unwrap().activate = false;
+    assert_eq!(open_ports(&snapshot).0, CheckResult::Fail);
+    snapshot.access_list.as_mut().unwrap().activate = true;
+    for entry in &mut snapshot.access_list.as_mut().unwrap().entries {
+        entry.active = false;
+    }
+    assert_eq!(open_ports(&snapshot).0, CheckResult::Fail);
+}
+
+#[test]
 fn thresholds_and_edges() {
     // A certificate that expires exactly at the end of the window is expiring; one second
     // later it is not.

@@ -741,11 +741,16 @@ fn open_ports(scan: &Scan<'_>) -> Outcome {
         return cannot_tell("the snapshot has no list of open ports");
     };
     let firewall = scan.snapshot.firewall.as_ref().filter(|f| f.enabled);
-    let modbus_listed = scan
+    // The traffic an active accessible IP list with at least one active entry limits:
+    // protocol traffic, and device services too under "apply additional restrictions".
+    let listed = scan
         .snapshot
         .access_list
         .as_ref()
-        .is_some_and(|list| list.activate && list.entries.iter().any(|e| e.active));
+        .filter(|list| list.activate && list.entries.iter().any(|e| e.active));
+    let limits = |traffic: Traffic| {
+        listed.is_some_and(|list| traffic == Traffic::Protocol || list.additional_restrictions)
+    };
     let exposed: Vec<_> = ports
         .iter()
         .filter(|open| {
@@ -757,12 +762,11 @@ fn open_ports(scan: &Scan<'_>) -> Outcome {
                         && !rule.sources.iter().any(|s| admits_anyone(s))
                 })
             });
-            let by_access_list = modbus_listed
-                && match open.service {
-                    Some(id) => id.traffic() == Traffic::Protocol,
-                    None => services::by_port(open.transport, open.port)
-                        .any(|spec| spec.id.traffic() == Traffic::Protocol),
-                };
+            let by_access_list = match open.service {
+                Some(id) => limits(id.traffic()),
+                None => services::by_port(open.transport, open.port)
+                    .any(|spec| limits(spec.id.traffic())),
+            };
             !(by_firewall || by_access_list)
         })
         .map(|open| {
