@@ -124,11 +124,7 @@ fn decode(c: &mut Criterion) {
         b.iter(|| ours::decode_tcp_request(black_box(&tcp)))
     });
     group.bench_function("tcp-request/fc03-12B/modbus-core-0.2", |b| {
-        b.iter(|| {
-            peer_modbus_core::tcp::server::decode_request(black_box(&tcp))
-                .unwrap()
-                .unwrap()
-        })
+        b.iter(|| modbus_core_02::decode_tcp_request(black_box(&tcp)))
     });
     let tcp = frames::fc03_response_tcp(125);
     bytes(&mut group, tcp.len());

@@ -14,6 +14,12 @@ pub mod modbus_core_02 {
         rtu::client::encode_request(rtu::RequestAdu { hdr, pdu: adu.pdu }, out).unwrap()
     }
 
+    /// A TCP request decoded (`tcp::server::decode_request`); returns its function code.
+    pub fn decode_tcp_request(tcp_adu: &[u8]) -> u8 {
+        let adu = tcp::server::decode_request(tcp_adu).unwrap().unwrap();
+        peer_modbus_core::FunctionCode::from(adu.pdu.0).value()
+    }
+
     /// RTU response -> TCP response: `rtu::client::decode_response`,
     /// `tcp::server::encode_response`.
     pub fn rtu_to_tcp(rtu_adu: &[u8], transaction: u16, out: &mut [u8]) -> usize {

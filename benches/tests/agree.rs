@@ -64,6 +64,10 @@ fn decoders_agree() {
         0x10
     );
     assert_eq!(ours::decode_tcp_request(&frames::fc03_request_tcp()), 0x03);
+    assert_eq!(
+        modbus_core_02::decode_tcp_request(&frames::fc03_request_tcp()),
+        0x03
+    );
     let tcp = frames::fc03_response_tcp(125);
     let client = rmodbus_013::client(frames::SLAVE, 125, rmodbus::ModbusProto::TcpUdp);
     let mut registers = Vec::new();

@@ -12,6 +12,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(crate) fn new(input: &'a [u8]) -> Self {
         Self {
             rest: input,
@@ -19,6 +20,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[cold]
     fn truncated(&self, wanted: usize) -> DecodeError {
         let consumed = self.total.saturating_sub(self.rest.len());
         DecodeError::Truncated {
@@ -27,12 +29,14 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
         let (first, rest) = self.rest.split_first().ok_or_else(|| self.truncated(1))?;
         self.rest = rest;
         Ok(*first)
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
         let (bytes, rest) = self
             .rest
@@ -42,6 +46,7 @@ impl<'a> Reader<'a> {
         Ok(u16::from_be_bytes(*bytes))
     }
 
+    #[inline]
     pub(crate) fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         let (taken, rest) = self
             .rest
@@ -51,15 +56,18 @@ impl<'a> Reader<'a> {
         Ok(taken)
     }
 
+    #[inline]
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         core::mem::take(&mut self.rest)
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 
     /// Succeeds when every byte has been read.
+    #[inline]
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
         if self.rest.is_empty() {
             Ok(())

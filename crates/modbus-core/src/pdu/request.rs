@@ -146,7 +146,9 @@ impl<'a> Request<'a> {
             FunctionCode::Diagnostics => {
                 let sub_function = SubFunction::try_from(r.u16()?)?;
                 let data = Registers::from_wire(r.rest())?;
-                Self::Diagnostics(Diagnostic { sub_function, data })
+                let diagnostic = Diagnostic { sub_function, data };
+                diagnostic.validate(true)?;
+                Self::Diagnostics(diagnostic)
             }
             FunctionCode::GetCommEventCounter => Self::GetCommEventCounter,
             FunctionCode::GetCommEventLog => Self::GetCommEventLog,
@@ -213,7 +215,10 @@ impl<'a> Request<'a> {
             FunctionCode::Reserved(function) => return Err(DecodeError::UnknownFunction(function)),
         };
         r.finish()?;
-        request.validate()?;
+        // Each arm checked what `validate` checks (ranges, byte counts, diagnostic data; the
+        // length is at most `MAX_PDU_LEN` and every byte was read), so it is not run again
+        // here, where it cost a third of an FC 03 decode.
+        debug_assert_eq!(request.validate(), Ok(()));
         Ok(request)
     }
 
@@ -456,6 +461,7 @@ pub(crate) fn byte_count_error(declared: u8, expected: u16) -> DecodeError {
     .into()
 }
 
+#[inline]
 pub(crate) fn read_range(r: &mut Reader<'_>, max: u16) -> Result<AddressRange, DecodeError> {
     let start = r.u16()?;
     let quantity = r.u16()?;
