@@ -23,7 +23,9 @@
 //!
 //! # Call order
 //!
-//! 1. Construct with [`Gateway::new`] and a validated [`GatewayConfig`].
+//! 1. Construct with [`Gateway::new`] and a [`GatewayConfig`]. It checks the settings and the
+//!    engine's capacities; [`Gateway::check`] does the same without building the engine, for
+//!    a configuration tool that must accept only what will start.
 //! 2. Feed every input as it happens: [`Gateway::handle_tcp_open`] when a client connects
 //!    (with its [`Lane`]), [`Gateway::handle_tcp_bytes`] (or [`Gateway::handle_tcp_frame`])
 //!    when a socket is readable, [`Gateway::handle_serial_bytes`] with the arrival time of
