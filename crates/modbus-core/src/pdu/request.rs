@@ -217,7 +217,7 @@ impl<'a> Request<'a> {
         r.finish()?;
         // Each arm checked what `validate` checks (ranges, byte counts, diagnostic data; the
         // length is at most `MAX_PDU_LEN` and every byte was read), so it is not run again
-        // here, where it cost a third of an FC 03 decode.
+        // here, where it cost a quarter of an FC 03 decode (95 -> 70 instructions).
         debug_assert_eq!(request.validate(), Ok(()));
         Ok(request)
     }
