@@ -48,8 +48,9 @@ pub struct Config {
     /// Where the serial line is.
     #[serde(default)]
     pub serial: Serial,
-    /// The gateway engine: the serial line's settings, routes, limits, exceptions.
-    #[serde(default)]
+    /// The gateway engine: the serial line's settings, routes, limits, exceptions. Left out,
+    /// the embedded default's (one RTU master line, unit ids 1-247 routed to it).
+    #[serde(default = "default_gateway")]
     pub gateway: GatewayConfig,
     /// Network services and their state (both guides' service tables).
     #[serde(default = "default_services")]
@@ -382,14 +383,23 @@ impl Config {
     /// The first setting refused, as its path and what is wrong with it.
     pub fn check(&self) -> Result<(), (String, String)> {
         let fail = |setting: &str, message: String| Err((setting.to_owned(), message));
-        if self.gateway.channels.len() != 1 {
-            return fail(
-                "gateway.channels",
-                format!(
-                    "the reference gateway drives one serial line; {} configured",
-                    self.gateway.channels.len()
-                ),
-            );
+        match self.gateway.channels.len() {
+            1 => {}
+            0 => {
+                return fail(
+                    "gateway.channels",
+                    "the reference gateway drives one serial line; none configured (a \
+                     [gateway] section replaces the embedded default's whole: give its \
+                     [[gateway.channels]] too)"
+                        .to_owned(),
+                );
+            }
+            more => {
+                return fail(
+                    "gateway.channels",
+                    format!("the reference gateway drives one serial line; {more} configured"),
+                );
+            }
         }
         if let Err(err) = Engine::check(&self.gateway) {
             return fail("gateway", err.to_string());
@@ -497,6 +507,20 @@ impl Config {
             None => Ok(()),
         }
     }
+}
+
+/// The embedded default's `[gateway]`, so that a file can give only what differs (a
+/// `[serial]` port, say) and the command-line serial options still have a line to set. The
+/// embedded default always parses (`tests/config.rs`); were it not to, this would be
+/// an empty section, which `check` refuses by name.
+fn default_gateway() -> GatewayConfig {
+    #[derive(Deserialize)]
+    struct GatewayOnly {
+        gateway: GatewayConfig,
+    }
+    toml::from_str::<GatewayOnly>(EMBEDDED)
+        .map(|file| file.gateway)
+        .unwrap_or_default()
 }
 
 fn default_services() -> Vec<ServiceStatus> {
