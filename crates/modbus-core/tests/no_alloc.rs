@@ -42,18 +42,18 @@ fn the_hot_paths_do_not_allocate() {
     let count = allocations(|| {
         let client = gateway.handle_tcp_open(peer, Lane::Standard, t0).unwrap();
         for round in 0..100u64 {
-            let t = Instant::from_micros(round * 2_000_000);
+            let t = Instant::from_micros(round * 3_000_000);
             assert_eq!(gateway.handle_tcp_bytes(client, &request, t), request.len());
             assert!(matches!(
                 gateway.poll_transmit(t),
                 Some(Transmit::Serial { .. })
             ));
-            let t = Instant::from_micros(round * 2_000_000 + 30_000);
+            let t = Instant::from_micros(round * 3_000_000 + 30_000);
             if round % 2 == 0 {
                 gateway.handle_serial_bytes(ChannelId(0), &response, t);
             } else {
                 // No answer: the timeout path and the 0x0B exception.
-                let t = Instant::from_micros(round * 2_000_000 + 1_100_000);
+                let t = Instant::from_micros(round * 3_000_000 + 1_100_000);
                 gateway.handle_timeout(t);
             }
             assert!(matches!(

@@ -10,7 +10,7 @@ use core::ops::RangeInclusive;
 use core::time::Duration;
 
 use crate::gateway::routing::{ChannelId, Route, RoutingError, RoutingTable};
-use crate::rtu::SerialConfig;
+use crate::rtu::{FrameTiming, SerialConfig};
 use crate::types::UnitId;
 
 /// Serial channels a configuration can describe (the 16-port MGate MB3660 is the largest).
@@ -28,6 +28,8 @@ pub const INTER_FRAME_DELAY_MS: RangeInclusive<u16> = 1..=500;
 pub const INITIAL_DELAY_MS: RangeInclusive<u32> = 0..=30_000;
 /// Accepted retry counts after the first attempt.
 pub const RETRIES: RangeInclusive<u8> = 0..=5;
+/// Accepted waits for a late answer after a timeout, milliseconds.
+pub const LATE_ANSWER_WAIT_MS: RangeInclusive<u32> = 0..=120_000;
 
 /// Everything the engine needs to know, as serde data.
 ///
@@ -98,11 +100,20 @@ pub struct ChannelConfig {
     pub initial_delay_ms: u32,
     /// 2-wire RS-485 whose receiver hears the gateway's own transmission: drop that echo.
     pub echo_suppression: bool,
+    /// What ends a received frame besides its length: the default survives USB adapters and
+    /// scheduling gaps; the strict MB-SL rules need a timestamp per character.
+    pub frame_timing: FrameTiming,
+    /// Master mode: after a request got no answer (its last attempt timed out), how long the
+    /// line must stay quiet before a different request goes out, so that a slow slave's late
+    /// answer is dropped instead of being taken for the next request's. A late answer that
+    /// arrives whole ends the wait early. `None` waits one response timeout; 0 does not wait.
+    pub late_answer_wait_ms: Option<u32>,
 }
 
 impl Default for ChannelConfig {
     /// 9600 8-E-1 (the MB-SL default), master mode, 1000 ms timeout, automatic inter-frame
-    /// delay, no retries, no initial delay, no echo suppression.
+    /// delay, no retries, no initial delay, no echo suppression, frames ended by their
+    /// length, a late-answer wait of one response timeout.
     fn default() -> Self {
         Self {
             serial: SerialConfig::rtu(NonZeroU32::new(9_600).unwrap_or(NonZeroU32::MIN)),
@@ -112,6 +123,8 @@ impl Default for ChannelConfig {
             retries: 0,
             initial_delay_ms: 0,
             echo_suppression: false,
+            frame_timing: FrameTiming::ByLength,
+            late_answer_wait_ms: None,
         }
     }
 }
@@ -131,6 +144,15 @@ impl ChannelConfig {
     /// The delay after start.
     pub fn initial_delay(&self) -> Duration {
         Duration::from_millis(self.initial_delay_ms.into())
+    }
+
+    /// The quiet kept after a request went unanswered: the configured wait or one response
+    /// timeout.
+    pub fn late_answer_wait(&self) -> Duration {
+        self.late_answer_wait_ms.map_or_else(
+            || self.response_timeout(),
+            |ms| Duration::from_millis(ms.into()),
+        )
     }
 }
 
@@ -479,7 +501,11 @@ impl ChannelConfig {
             setting("initial_delay_ms"),
             self.initial_delay_ms,
             INITIAL_DELAY_MS,
-        )
+        )?;
+        if let Some(wait) = self.late_answer_wait_ms {
+            check_range(setting("late_answer_wait_ms"), wait, LATE_ANSWER_WAIT_MS)?;
+        }
+        Ok(())
     }
 }
 

@@ -208,7 +208,8 @@ pub enum Event {
         /// How it differs.
         mismatch: Mismatch,
     },
-    /// An answer arrived for a request whose client has gone; dropped.
+    /// An answer arrived for a request whose client has gone, or after its request had timed
+    /// out; dropped.
     LateResponse {
         /// The channel.
         channel: ChannelId,
@@ -311,6 +312,13 @@ pub struct ChannelCounters {
     pub unexpected: u16,
     /// Broadcasts sent.
     pub broadcasts: u16,
+    /// Attempts whose answer did not come within the response timeout (retried or not).
+    pub timeouts: u16,
+    /// Answers that came after their request had timed out, dropped.
+    pub late_answers: u16,
+    /// Received bytes dropped: not a valid frame, or arrived before the gateway's own
+    /// frame had left the line, or left over when the next request went out.
+    pub discarded_bytes: u16,
 }
 
 impl ChannelCounters {
@@ -326,5 +334,8 @@ impl ChannelCounters {
         self.retries = self.retries.saturating_add(other.retries);
         self.unexpected = self.unexpected.saturating_add(other.unexpected);
         self.broadcasts = self.broadcasts.saturating_add(other.broadcasts);
+        self.timeouts = self.timeouts.saturating_add(other.timeouts);
+        self.late_answers = self.late_answers.saturating_add(other.late_answers);
+        self.discarded_bytes = self.discarded_bytes.saturating_add(other.discarded_bytes);
     }
 }

@@ -35,6 +35,36 @@ pub enum DiscardReason {
     Truncated,
     /// Bytes between frames that start no valid frame (line noise, a missed start).
     Noise,
+    /// Bytes that cannot answer the frame just sent: buffered when it went out
+    /// ([`RtuDeframer::reset`]), or arrived before it had left the line.
+    Stale,
+}
+
+/// What ends a frame besides the length its function code gives.
+///
+/// The default, [`FrameTiming::ByLength`], is the one that survives real serial drivers: they
+/// deliver bytes in bursts stamped with one time (a USB adapter's 16 ms latency timer), and
+/// scheduling adds gaps of milliseconds inside frames, so a gap is no evidence that a frame
+/// ended. The strict rules of MB-SL 2.5.1.1 are for integrators whose UART timestamps every
+/// character (a receive interrupt per byte, or a hardware idle-line detector).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum FrameTiming {
+    /// A frame whose length follows from its function code and byte count is complete when
+    /// its bytes and a valid CRC are in, whatever the gaps between them; t3.5 of silence ends
+    /// only frames whose length cannot be predicted (user-defined codes, FC 08/00, FC 2B/0D)
+    /// and a lone byte before its function code.
+    #[default]
+    ByLength,
+    /// MB-SL 2.5.1.1: t3.5 of silence ends any frame; a frame it cuts short is dropped as
+    /// [`DiscardReason::Truncated`]. Needs a timestamp per character or per read whose bytes
+    /// arrived back to back.
+    StrictT3_5,
+    /// As `StrictT3_5`, and a silence of more than t1.5 between two characters makes the frame
+    /// incomplete (MB-SL 2.5.1.1). Needs a timestamp per character.
+    StrictT1_5,
 }
 
 /// Counters since construction (the serial side of the FC 08 diagnostic counters).
@@ -63,7 +93,9 @@ pub struct DeframerStats {
 /// After a bad byte the deframer moves on one byte at a time, so a valid frame after noise is
 /// always found. A frame whose function code does not determine its length (user-defined
 /// codes, FC 08/00, FC 2B/0D) ends only at t3.5 silence, or at [`handle_idle`](Self::handle_idle)
-/// without a clock: the whole quiet-delimited region must then be one CRC-valid frame.
+/// without a clock: the whole quiet-delimited region must then be one CRC-valid frame. Under
+/// the default [`FrameTiming::ByLength`] that is all silence does; the strict rules
+/// ([`set_frame_timing`](Self::set_frame_timing)) let it end any frame.
 #[derive(Clone, Debug)]
 pub struct RtuDeframer {
     buf: [u8; BUF_LEN],
@@ -73,10 +105,9 @@ pub struct RtuDeframer {
     /// Bytes of a frame yielded by the last `poll_frame`, dropped on the next call.
     yielded: usize,
     direction: Direction,
-    t3_5: Option<Duration>,
-    t1_5: Option<Duration>,
-    /// [`RtuDeframer::set_strict_t1_5`]: a gap of t1.5 inside a frame ends it.
-    strict_t1_5: bool,
+    /// The line's character times; `None` without timing.
+    line: Option<LineTimes>,
+    timing: FrameTiming,
     last_arrival: Option<Instant>,
     /// Silence followed the buffered bytes: no frame continues past `end`.
     ended: bool,
@@ -94,9 +125,8 @@ impl RtuDeframer {
             end: 0,
             yielded: 0,
             direction,
-            t3_5: None,
-            t1_5: None,
-            strict_t1_5: false,
+            line: None,
+            timing: FrameTiming::ByLength,
             last_arrival: None,
             ended: false,
             in_sync: true,
@@ -104,39 +134,49 @@ impl RtuDeframer {
         }
     }
 
-    /// A deframer that uses the t3.5 silence of `serial` to end frames.
+    /// A deframer that knows the character times of `serial`: t3.5 of silence ends frames of
+    /// unpredictable length (and any frame under a strict [`FrameTiming`]).
     pub fn with_timing(direction: Direction, serial: &SerialConfig) -> Self {
         let mut deframer = Self::new(direction);
-        deframer.t3_5 = Some(serial.t3_5());
-        deframer.t1_5 = Some(serial.t1_5());
+        deframer.line = Some(LineTimes {
+            character: nanos(serial.character_time()),
+            t1_5: nanos(serial.t1_5()),
+            t3_5: nanos(serial.t3_5()),
+        });
         deframer
     }
 
-    /// Applies the MB-SL 2.5.1.1 rule that a silence of more than t1.5 between two characters
-    /// makes the frame incomplete. Off by default: most serial drivers deliver bytes in bursts
-    /// stamped with one time, and USB adapters add gaps inside frames, so the rule drops good
-    /// frames unless timestamps are taken per character. Needs [`RtuDeframer::with_timing`];
-    /// without timing this does nothing.
-    pub fn set_strict_t1_5(&mut self, strict: bool) {
-        self.strict_t1_5 = strict;
+    /// Chooses what silence may end (see [`FrameTiming`]); [`FrameTiming::ByLength`] by
+    /// default. Needs [`RtuDeframer::with_timing`]; without timing only
+    /// [`handle_idle`](Self::handle_idle) ends frames.
+    pub fn set_frame_timing(&mut self, timing: FrameTiming) {
+        self.timing = timing;
     }
 
     /// Takes bytes that arrived at `now` (the time of the last byte; `None` without a clock)
     /// and returns how many were accepted.
+    ///
+    /// The silence before them is measured to their first byte, which arrived no later than
+    /// `now` minus their own transmission time, so a frame read in pieces is not cut between
+    /// them.
     ///
     /// Fewer than `bytes.len()` are accepted when the buffer is full or when silence before
     /// `now` ended the buffered frame: call [`poll_frame`](Self::poll_frame) until `None`, then
     /// pass the rest again.
     pub fn handle_bytes(&mut self, bytes: &[u8], now: Option<Instant>) -> usize {
         self.drop_yielded();
-        // A gap of t3.5 (or t1.5 under the strict rule) ends whatever frame is buffered.
-        let gap_limit = if self.strict_t1_5 {
-            self.t1_5
-        } else {
-            self.t3_5
-        };
-        if let (Some(now), Some(last), Some(limit)) = (now, self.last_arrival, gap_limit) {
-            if self.start < self.end && now.saturating_duration_since(last) >= limit {
+        if let (Some(now), Some(last), Some(line)) = (now, self.last_arrival, self.line) {
+            let limit = match self.timing {
+                FrameTiming::StrictT1_5 => line.t1_5,
+                FrameTiming::ByLength | FrameTiming::StrictT3_5 => line.t3_5,
+            };
+            let chunk = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+            let first_started = now
+                .as_micros()
+                .saturating_mul(1000)
+                .saturating_sub(line.character.saturating_mul(chunk));
+            let silence = first_started.saturating_sub(last.as_micros().saturating_mul(1000));
+            if self.start < self.end && silence >= limit && self.silence_ends_head() {
                 self.ended = true;
             }
         }
@@ -162,11 +202,14 @@ impl RtuDeframer {
         accepted
     }
 
-    /// When the buffered bytes will have been followed by t3.5 of silence, if that matters.
+    /// When the buffered bytes will have been followed by t3.5 of silence, if silence would
+    /// end the frame they start.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.last_arrival, self.t3_5) {
-            (Some(last), Some(t3_5)) if self.start < self.end && !self.ended => {
-                Some(last.saturating_add(t3_5))
+        match (self.last_arrival, self.line) {
+            (Some(last), Some(line))
+                if self.start < self.end && !self.ended && self.silence_ends_head() =>
+            {
+                Some(last.saturating_add(Duration::from_nanos(line.t3_5)))
             }
             _ => None,
         }
@@ -225,7 +268,7 @@ impl RtuDeframer {
                             DiscardReason::Truncated => {
                                 self.stats.truncated = self.stats.truncated.saturating_add(1)
                             }
-                            DiscardReason::Noise => {}
+                            DiscardReason::Noise | DiscardReason::Stale => {}
                         }
                     }
                     self.in_sync = false;
@@ -259,14 +302,34 @@ impl RtuDeframer {
             .saturating_sub(self.yielded)
     }
 
-    /// Drops everything buffered (after a serial port error, say).
-    pub fn reset(&mut self) {
+    /// Drops everything buffered (when a master sends its next request, after a serial port
+    /// error) and returns how many bytes, counted as discarded.
+    pub fn reset(&mut self) -> usize {
+        let dropped = self.buffered();
+        self.stats.discarded_bytes = self
+            .stats
+            .discarded_bytes
+            .saturating_add(u32::try_from(dropped).unwrap_or(u32::MAX));
         self.start = 0;
         self.end = 0;
         self.yielded = 0;
         self.ended = false;
         self.in_sync = true;
         self.last_arrival = None;
+        dropped
+    }
+
+    /// The line's timing: whether silence now would end the buffered frame. Under
+    /// [`FrameTiming::ByLength`] only a frame without a predictable length ends so; one whose
+    /// function code has not arrived yet counts as such.
+    fn silence_ends_head(&self) -> bool {
+        match self.timing {
+            FrameTiming::StrictT3_5 | FrameTiming::StrictT1_5 => true,
+            FrameTiming::ByLength => {
+                let data = self.buf.get(self.start..self.end).unwrap_or_default();
+                data.len() < 2 || expected_len(data, self.direction) == ExpectedLength::Unknown
+            }
+        }
     }
 
     fn drop_yielded(&mut self) {
@@ -315,6 +378,18 @@ impl RtuDeframer {
             ExpectedLength::Unknown => Found::NeedMore,
         }
     }
+}
+
+/// The character times of a line with timing, in nanoseconds.
+#[derive(Clone, Copy, Debug)]
+struct LineTimes {
+    character: u64,
+    t1_5: u64,
+    t3_5: u64,
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 enum Found {

@@ -8,7 +8,7 @@ mod length;
 mod timing;
 
 pub use crc::crc16;
-pub use deframer::{DeframerStats, DiscardReason, RtuDeframer, RtuEvent};
+pub use deframer::{DeframerStats, DiscardReason, FrameTiming, RtuDeframer, RtuEvent};
 pub use frame::{RtuFrame, encode_frame, seal};
 pub use length::{Direction, ExpectedLength, expected_len};
 pub use timing::{DataBits, Parity, SerialConfig, StopBits};

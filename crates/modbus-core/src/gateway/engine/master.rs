@@ -216,15 +216,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let bytes = slot.buf.get(..slot.len)?;
         slot.attempts = slot.attempts.saturating_add(1);
         let attempt = slot.attempts;
-        let tx_end = now.saturating_add(ch.config.serial.transmission_time(bytes.len()));
-        ch.counters.bus_messages = ch.counters.bus_messages.wrapping_add(1);
+        let (tx_end, stale) = ch.start_transmission(bytes.len(), now);
         ch.echo.record(bytes, ch.config.echo_suppression);
         if let Owner::Client(id) = slot.owner {
             ch.last_served = Some(id.index);
         }
         let owner = slot.owner;
         let header = slot.header;
-        ch.ready_at = tx_end.saturating_add(ch.config.inter_frame_delay());
         if awaits_answer {
             slot.state = SlotState::InFlight;
             ch.busy = Some(Flight {
@@ -246,6 +244,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 Event::BroadcastSent { channel }
             }
         };
+        if stale > 0 {
+            self.push_event(Event::SerialDiscarded {
+                channel,
+                len: stale,
+                reason: DiscardReason::Stale,
+            });
+        }
         self.push_event(event);
         if !awaits_answer {
             self.complete_unanswered(index);
@@ -299,11 +304,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                         ch.counters.bus_communication_errors =
                             ch.counters.bus_communication_errors.wrapping_add(1);
                     }
-                    self.push_event(Event::SerialDiscarded {
-                        channel,
-                        len,
-                        reason,
-                    });
+                    self.discard_serial(channel, len, reason);
                     let waiting = self
                         .channels
                         .get(usize::from(channel.0))
@@ -338,6 +339,16 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let flight = ch.busy;
         let slot = flight.and_then(|f| self.slots.get(f.slot));
         let (Some(flight), Some(slot)) = (flight, slot) else {
+            if ch.unanswered == Some(frame.address()) {
+                // The answer to a request that timed out: dropped, and the line is quiet
+                // again after it.
+                ch.unanswered = None;
+                ch.counters.late_answers = ch.counters.late_answers.wrapping_add(1);
+                ch.ready_at = now.saturating_add(ch.config.inter_frame_delay());
+                let slave = frame.address();
+                self.push_event(Event::LateResponse { channel, slave });
+                return;
+            }
             ch.counters.unexpected = ch.counters.unexpected.wrapping_add(1);
             self.push_event(unexpected);
             return;
@@ -413,6 +424,9 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let Some(flight) = ch.busy.take() else {
             return;
         };
+        if cause == RetryCause::Timeout {
+            ch.counters.timeouts = ch.counters.timeouts.wrapping_add(1);
+        }
         ch.echo.clear();
         ch.ready_at = ch
             .ready_at
@@ -438,6 +452,14 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             return;
         }
         ch.counters.no_response = ch.counters.no_response.wrapping_add(1);
+        if cause == RetryCause::Timeout {
+            // The slave may still answer: a different request waits until it has, or until
+            // the line has been quiet for the late-answer wait.
+            ch.unanswered = Some(slave);
+            ch.ready_at = ch
+                .ready_at
+                .max(now.saturating_add(ch.config.late_answer_wait()));
+        }
         let function = FunctionCode::from(slot.buf.get(1).copied().unwrap_or_default());
         self.push_event(Event::NoResponse {
             channel,

@@ -313,6 +313,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// Bytes from a serial channel, with the time the last of them arrived. All are taken.
     /// Bytes for a channel that is not configured are ignored.
+    ///
+    /// Bytes that arrived before the gateway's own last frame had left the line are dropped
+    /// ([`DiscardReason::Stale`]): they cannot answer it. Stamp them when the read returned,
+    /// not later, or an answer may be taken for stale bytes' neighbour.
     pub fn handle_serial_bytes(&mut self, channel: ChannelId, bytes: &[u8], now: Instant) {
         let index = usize::from(channel.0);
         if index >= self.channel_count {
@@ -321,21 +325,67 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let Some(ch) = self.channels.get_mut(index) else {
             return;
         };
-        let (rest, mismatch) = ch.echo.suppress(bytes);
+        let (mut rest, mismatch) = ch.echo.suppress(bytes);
         if mismatch {
             self.push_event(Event::EchoMismatch { channel });
         }
-        let mut rest = rest;
+        if rest.is_empty() {
+            return;
+        }
+        let Some(ch) = self.channels.get_mut(index) else {
+            return;
+        };
+        if now < ch.sent_until {
+            self.discard_serial(channel, rest.len(), DiscardReason::Stale);
+            return;
+        }
+        if ch.unanswered.is_some() {
+            // The line is not quiet yet: the next request waits at least for its silence.
+            ch.ready_at = ch
+                .ready_at
+                .max(now.saturating_add(ch.config.inter_frame_delay()));
+        }
+        let mut stalled = false;
         loop {
             let Some(ch) = self.channels.get_mut(index) else {
                 return;
             };
             let taken = ch.deframer.handle_bytes(rest, Some(now));
             rest = rest.get(taken..).unwrap_or_default();
+            // The deframer may take nothing until the frame that silence ended is drained.
             self.drain_serial(channel, now);
-            if rest.is_empty() || taken == 0 {
+            if rest.is_empty() {
                 return;
             }
+            if taken == 0 {
+                if stalled {
+                    self.discard_serial(channel, rest.len(), DiscardReason::Noise);
+                    return;
+                }
+                stalled = true;
+            } else {
+                stalled = false;
+            }
+        }
+    }
+
+    /// The frame of the last [`Transmit::Serial`] on `channel` has left the line at `now`
+    /// (the UART's transmit-complete interrupt, `tcdrain` returned). Optional: without it the
+    /// engine estimates the end from the baud rate. The response timeout and the
+    /// inter-frame delay count from here, and bytes stamped earlier are stale.
+    pub fn handle_serial_transmitted(&mut self, channel: ChannelId, now: Instant) {
+        let index = usize::from(channel.0);
+        if index >= self.channel_count {
+            return;
+        }
+        let Some(ch) = self.channels.get_mut(index) else {
+            return;
+        };
+        ch.sent_until = now;
+        ch.ready_at = now.saturating_add(ch.config.inter_frame_delay());
+        let timeout = ch.config.response_timeout();
+        if let Some(flight) = &mut ch.busy {
+            flight.deadline = now.saturating_add(timeout);
         }
     }
 
@@ -542,10 +592,19 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             Owner::Client(connection) => Some(Transmit::Tcp { connection, bytes }),
             Owner::Serial(channel) => {
                 let ch = self.channels.get_mut(usize::from(channel.0))?;
-                ch.counters.bus_messages = ch.counters.bus_messages.wrapping_add(1);
+                let (_, stale) = ch.start_transmission(bytes.len(), now);
                 ch.echo.record(bytes, ch.config.echo_suppression);
-                let tx_end = now.saturating_add(ch.config.serial.transmission_time(bytes.len()));
-                ch.ready_at = tx_end.saturating_add(ch.config.inter_frame_delay());
+                if stale > 0 {
+                    push_event(
+                        &mut self.events,
+                        &mut self.events_lost,
+                        Event::SerialDiscarded {
+                            channel,
+                            len: stale,
+                            reason: DiscardReason::Stale,
+                        },
+                    );
+                }
                 Some(Transmit::Serial { channel, bytes })
             }
             Owner::Orphan => None,
@@ -574,13 +633,34 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     }
 
     fn push_event(&mut self, event: Event) {
-        if self.events.is_full() {
-            self.events.pop_front();
-            self.events_lost = self.events_lost.saturating_add(1);
-        }
-        // Cannot fail: there is room after the pop above.
-        let _ = self.events.push_back(event);
+        push_event(&mut self.events, &mut self.events_lost, event);
     }
+
+    /// Received bytes dropped on `channel`: counted and reported.
+    fn discard_serial(&mut self, channel: ChannelId, len: usize, reason: DiscardReason) {
+        if let Some(ch) = self.channels.get_mut(usize::from(channel.0)) {
+            ch.counters.discarded_bytes = ch
+                .counters
+                .discarded_bytes
+                .wrapping_add(u16::try_from(len).unwrap_or(u16::MAX));
+        }
+        self.push_event(Event::SerialDiscarded {
+            channel,
+            len,
+            reason,
+        });
+    }
+}
+
+/// Queues `event`, dropping the oldest (counted in `lost`) when the queue is full; a free
+/// function so that it can run while a slot's buffer is borrowed.
+fn push_event(events: &mut Deque<Event, EVENT_CAPACITY>, lost: &mut u32, event: Event) {
+    if events.is_full() {
+        events.pop_front();
+        *lost = lost.saturating_add(1);
+    }
+    // Cannot fail: there is room after the pop above.
+    let _ = events.push_back(event);
 }
 
 /// FC 05, 06, 0F, 10, 15 and 16 are the writes MB-SL 2.1 allows as broadcast.

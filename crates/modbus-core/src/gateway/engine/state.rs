@@ -98,24 +98,52 @@ pub(super) struct Channel {
     pub(super) config: ChannelConfig,
     pub(super) deframer: RtuDeframer,
     pub(super) busy: Option<Flight>,
-    /// The line is free for the next frame from here (inter-frame delay, initial delay).
+    /// The line is free for the next frame from here (inter-frame delay, initial delay, the
+    /// wait for a late answer).
     pub(super) ready_at: Instant,
+    /// When the gateway's last frame has left the line (estimated from the baud rate, or told
+    /// by `handle_serial_transmitted`): bytes that arrive before cannot answer it.
+    pub(super) sent_until: Instant,
+    /// Master mode: the slave whose request timed out on its last attempt, while its answer
+    /// may still come (until the next request goes out).
+    pub(super) unanswered: Option<UnitId>,
     pub(super) last_served: Option<u16>,
     pub(super) echo: Echo,
     pub(super) counters: ChannelCounters,
 }
 
 impl Channel {
+    /// The channel sends `len` bytes from `now`: what is buffered cannot answer them.
+    /// Returns when they will have left the line and how many stale bytes were dropped.
+    pub(super) fn start_transmission(&mut self, len: usize, now: Instant) -> (Instant, usize) {
+        let stale = self.deframer.reset();
+        self.counters.discarded_bytes = self
+            .counters
+            .discarded_bytes
+            .wrapping_add(u16::try_from(stale).unwrap_or(u16::MAX));
+        self.counters.bus_messages = self.counters.bus_messages.wrapping_add(1);
+        self.unanswered = None;
+        self.sent_until = now.saturating_add(self.config.serial.transmission_time(len));
+        self.ready_at = self
+            .sent_until
+            .saturating_add(self.config.inter_frame_delay());
+        (self.sent_until, stale)
+    }
+
     pub(super) fn new(config: ChannelConfig, now: Instant) -> Self {
         let direction = match config.mode {
             ChannelMode::RtuMaster => Direction::Response,
             ChannelMode::RtuSlave => Direction::Request,
         };
+        let mut deframer = RtuDeframer::with_timing(direction, &config.serial);
+        deframer.set_frame_timing(config.frame_timing);
         Self {
             config,
-            deframer: RtuDeframer::with_timing(direction, &config.serial),
+            deframer,
             busy: None,
             ready_at: now.saturating_add(config.initial_delay()),
+            sent_until: now,
+            unanswered: None,
             last_served: None,
             echo: Echo::default(),
             counters: ChannelCounters::default(),
