@@ -115,6 +115,57 @@ fn malformed_requests() {
             }),
             Some(ExceptionCode::IllegalDataAddress),
         ),
+        // MB-AP 6.11, 6.12, 6.17 state diagrams: quantity and byte count are checked (03)
+        // before the address (02). Review item 4.
+        (
+            "fc10 bad byte count and address overflow",
+            vec![0x10, 0xFF, 0xFF, 0x00, 0x02, 0x03, 0x00, 0x00, 0x00],
+            inv(ByteCount {
+                declared: 3,
+                expected: 4,
+            }),
+            Some(ExceptionCode::IllegalDataValue),
+        ),
+        (
+            "fc10 address overflow, count right",
+            vec![0x10, 0xFF, 0xFF, 0x00, 0x02, 0x04, 0, 0, 0, 0],
+            inv(AddressOverflow {
+                start: 0xFFFF,
+                quantity: 2,
+            }),
+            Some(ExceptionCode::IllegalDataAddress),
+        ),
+        (
+            "fc0f bad byte count and address overflow",
+            vec![0x0F, 0xFF, 0xFF, 0x00, 0x10, 0x01, 0x00],
+            inv(ByteCount {
+                declared: 1,
+                expected: 2,
+            }),
+            Some(ExceptionCode::IllegalDataValue),
+        ),
+        (
+            "fc17 read address overflow, write byte count wrong",
+            vec![
+                0x17, 0xFF, 0xFF, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00,
+            ],
+            inv(ByteCount {
+                declared: 1,
+                expected: 2,
+            }),
+            Some(ExceptionCode::IllegalDataValue),
+        ),
+        (
+            "fc17 read quantity 0 and write address overflow",
+            vec![
+                0x17, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x02, 0x04, 0, 0, 0, 0,
+            ],
+            inv(Quantity {
+                quantity: 0,
+                max: 125,
+            }),
+            Some(ExceptionCode::IllegalDataValue),
+        ),
         (
             "fc05 bad value",
             vec![0x05, 0, 1, 0x12, 0x34],

@@ -77,6 +77,16 @@ pub(crate) mod kinds {
         EventGroup::Security,
         Severity::Warning,
     );
+    /// A slave answered after its request had timed out; the answer was dropped.
+    pub(crate) const LATE_ANSWER: Kind<'static> =
+        kind(1006, "LATE_ANSWER", EventGroup::Network, Severity::Warning);
+    /// The serial line's counters, at shutdown.
+    pub(crate) const LINE_COUNTERS: Kind<'static> = kind(
+        1007,
+        "LINE_COUNTERS",
+        EventGroup::Network,
+        Severity::Informational,
+    );
 }
 
 /// Messages the syslog thread may hold before events are dropped.

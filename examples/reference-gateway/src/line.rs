@@ -55,10 +55,10 @@ impl SimulatedLine {
         self.deliveries.front().map(|(at, _)| *at)
     }
 
-    /// The next answer, if its last byte has arrived by `now`.
-    pub(crate) fn take_due(&mut self, now: Instant) -> Option<Vec<u8>> {
+    /// The next answer and when its last byte arrived, if that is by `now`.
+    pub(crate) fn take_due(&mut self, now: Instant) -> Option<(Instant, Vec<u8>)> {
         if self.next_delivery()? <= now {
-            self.deliveries.pop_front().map(|(_, bytes)| bytes)
+            self.deliveries.pop_front()
         } else {
             None
         }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant as StdInstant};
 use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
 use gateway_policy::access::{AccessList, Traffic};
 use modbus_core::gateway::{
-    ChannelId, CloseReason, ConnectionId, Event, Lane, RefuseReason, Transmit,
+    ChannelCounters, ChannelId, CloseReason, ConnectionId, Event, Lane, RefuseReason, Transmit,
 };
 use modbus_core::time::Instant;
 
@@ -138,6 +138,9 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
         clients: BTreeMap::new(),
     };
     let clients = runtime.run().to_string();
+    if let Some(counters) = runtime.gateway.channel_counters(LINE) {
+        report_line_counters(&mut runtime.audit, &counters);
+    }
     let mut audit = runtime.audit;
     audit.emit(
         AuditEvent::new(EventKind::Shutdown)
@@ -205,6 +208,34 @@ fn print_banner(config: &Config, origin: &config::Origin, line: &Line) {
     let _ = out.flush();
 }
 
+/// Reports what happened on the line since start (or the last FC 08 clear), for the
+/// operator.
+fn report_line_counters(audit: &mut Audit, counters: &ChannelCounters) {
+    let values = [
+        ("bus_messages", counters.bus_messages),
+        ("crc_errors", counters.bus_communication_errors),
+        ("exceptions", counters.bus_exceptions),
+        ("timeouts", counters.timeouts),
+        ("retries", counters.retries),
+        ("no_response", counters.no_response),
+        ("late_answers", counters.late_answers),
+        ("discarded_bytes", counters.discarded_bytes),
+    ];
+    // An audit record carries eight details (gateway_audit::event::MAX_DETAILS).
+    let text: Vec<String> = values.iter().map(|(_, value)| value.to_string()).collect();
+    let details: Vec<(&str, &str)> = values
+        .iter()
+        .zip(&text)
+        .map(|((name, _), value)| (*name, value.as_str()))
+        .collect();
+    audit.emit(
+        AuditEvent::new(kinds::LINE_COUNTERS)
+            .with_outcome(Outcome::Success)
+            .with_service("modbus-rtu")
+            .with_details(&details),
+    );
+}
+
 /// The serial line: simulated, or a real port.
 enum Line {
     Simulated(SimulatedLine),
@@ -250,7 +281,13 @@ struct Client {
 
 impl Runtime {
     fn now(&self) -> Instant {
-        Instant::from_micros(u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX))
+        self.instant(StdInstant::now())
+    }
+
+    /// The engine's time of `at`.
+    fn instant(&self, at: StdInstant) -> Instant {
+        let since = at.saturating_duration_since(self.origin);
+        Instant::from_micros(u64::try_from(since.as_micros()).unwrap_or(u64::MAX))
     }
 
     /// The engine loop: inputs, then transmissions and events, then sleep until the next timer
@@ -280,8 +317,8 @@ impl Runtime {
             }
             let now = self.now();
             if let Line::Simulated(line) = &mut self.line {
-                while let Some(bytes) = line.take_due(now) {
-                    self.gateway.handle_serial_bytes(LINE, &bytes, now);
+                while let Some((at, bytes)) = line.take_due(now) {
+                    self.gateway.handle_serial_bytes(LINE, &bytes, at);
                 }
             }
             self.gateway.handle_timeout(now);
@@ -326,7 +363,7 @@ impl Runtime {
                     self.gateway.handle_tcp_closed(id, now);
                 }
             }
-            Message::Serial(news) => self.serial(news, now),
+            Message::Serial(news) => self.serial(news),
             Message::Shutdown => {}
         }
     }
@@ -372,12 +409,15 @@ impl Runtime {
         );
     }
 
-    fn serial(&mut self, news: News, now: Instant) {
+    fn serial(&mut self, news: News) {
         let Line::Serial(line) = &mut self.line else {
             return;
         };
         match news {
-            News::Bytes(bytes) => self.gateway.handle_serial_bytes(LINE, &bytes, now),
+            News::Bytes { bytes, at } => {
+                let at = self.instant(at);
+                self.gateway.handle_serial_bytes(LINE, &bytes, at);
+            }
             News::Opened(port) => {
                 line.opened(port);
                 let path = line.path().to_owned();
@@ -432,9 +472,10 @@ impl Runtime {
     /// nothing moves.
     fn drain(&mut self) {
         loop {
-            let now = self.now();
+            let mut now = self.now();
             let mut failed = Vec::new();
             while let Some(transmit) = self.gateway.poll_transmit(now) {
+                let mut drained = false;
                 match transmit {
                     Transmit::Tcp { connection, bytes } => {
                         let written = self
@@ -447,15 +488,14 @@ impl Runtime {
                     }
                     Transmit::Serial { bytes, .. } => match &mut self.line {
                         Line::Simulated(line) => line.carry(bytes, now),
-                        Line::Serial(line) => {
-                            if let Err(error) = line.write(bytes) {
-                                self.audit.emit(
-                                    AuditEvent::new(kinds::SERIAL_PORT_FAILED)
-                                        .with_outcome(Outcome::Failure)
-                                        .with_message(&error),
-                                );
-                            }
-                        }
+                        Line::Serial(line) => match line.write(bytes) {
+                            Ok(()) => drained = true,
+                            Err(error) => self.audit.emit(
+                                AuditEvent::new(kinds::SERIAL_PORT_FAILED)
+                                    .with_outcome(Outcome::Failure)
+                                    .with_message(&error),
+                            ),
+                        },
                     },
                     Transmit::Close {
                         connection,
@@ -475,6 +515,12 @@ impl Runtime {
                     }
                     // No upstream servers: channel 0 is an RTU master line.
                     Transmit::Connect { connection, .. } => failed.push(connection),
+                }
+                if drained {
+                    // The write waited for the port to send the frame: the answer's timeout
+                    // counts from now, and nothing read before now can answer it.
+                    now = self.now();
+                    self.gateway.handle_serial_transmitted(LINE, now);
                 }
             }
             for id in failed {
@@ -503,6 +549,15 @@ impl Runtime {
                         .with_address(peer.ip())
                         .with_service("modbus-tcp")
                         .with_details(&[("max_connections", limit.as_str())]),
+                );
+            }
+            Event::LateResponse { slave, .. } => {
+                let unit = slave.0.to_string();
+                self.audit.emit(
+                    AuditEvent::new(kinds::LATE_ANSWER)
+                        .with_outcome(Outcome::Failure)
+                        .with_service("modbus-rtu")
+                        .with_details(&[("unit", unit.as_str())]),
                 );
             }
             Event::NoResponse { slave, cause, .. } => {

@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use modbus_core::rtu::{DataBits, Parity, SerialConfig, StopBits};
 use serialport::SerialPort;
@@ -24,8 +24,14 @@ const READ_TIMEOUT: Duration = Duration::from_millis(20);
 pub(crate) enum News {
     /// The port is open; the engine writes through this handle.
     Opened(Box<dyn SerialPort>),
-    /// Bytes arrived.
-    Bytes(Vec<u8>),
+    /// Bytes arrived; `at` is when the read returned them, taken on the reading thread so
+    /// that the engine thread's own delays do not shift their arrival.
+    Bytes {
+        /// What the read returned.
+        bytes: Vec<u8>,
+        /// When it returned.
+        at: Instant,
+    },
     /// Opening or using the port failed; the next attempt is in `retry_in`.
     Failed {
         /// The operating system's words.
@@ -101,7 +107,8 @@ impl SerialLine {
         self.writer = Some(port);
     }
 
-    /// Writes a frame. A failure drops the port and starts reopening it; the error is
+    /// Writes a frame and waits until the port has sent it (`tcdrain`; at once on a
+    /// pseudo-terminal). A failure drops the port and starts reopening it; the error is
     /// returned for the audit trail.
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
         let Some(writer) = &mut self.writer else {
@@ -217,7 +224,9 @@ impl Worker {
             match reader.read(&mut buf) {
                 Ok(0) => return Some(format!("{}: end of file", self.path)),
                 Ok(n) => {
-                    if !self.tell(News::Bytes(buf[..n].to_vec())) {
+                    let at = Instant::now();
+                    let bytes = buf[..n].to_vec();
+                    if !self.tell(News::Bytes { bytes, at }) {
                         return None;
                     }
                 }

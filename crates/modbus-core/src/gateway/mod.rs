@@ -107,12 +107,12 @@
 //! | part | bytes |
 //! |---|---|
 //! | fixed (routes, upstreams, 32 queued events, counters) | 2,264 |
-//! | per channel (RTU deframer, copy of the last frame sent, state) | 992 |
+//! | per channel (RTU deframer, copy of the last frame sent, state) | 1,000 |
 //! | per connection (MBAP deframer, peer, state) | 336 |
 //! | per request slot (one ADU buffer, header, state) | 296 |
 //!
 //! `Gateway<2, 8, 16>`, two lines with eight connections and sixteen requests in hand, is
-//! 11,672 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
+//! 11,688 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
 mod config;

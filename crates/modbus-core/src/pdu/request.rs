@@ -156,11 +156,14 @@ impl<'a> Request<'a> {
                 let start = r.u16()?;
                 let quantity = r.u16()?;
                 let byte_count = r.u8()?;
-                AddressRange::new_checked(start, quantity, MAX_WRITE_COILS)?;
+                // MB-AP 6.11's state diagram: quantity and byte count (03) before the
+                // address (02).
+                check_quantity(quantity, MAX_WRITE_COILS)?;
                 let expected = quantity.div_ceil(8);
                 if u16::from(byte_count) != expected {
                     return Err(byte_count_error(byte_count, expected));
                 }
+                AddressRange::new_checked(start, quantity, MAX_WRITE_COILS)?;
                 let bytes = r.take(byte_count.into())?;
                 let coils = Coils::from_wire(bytes, quantity.into())
                     .ok_or_else(|| byte_count_error(byte_count, expected))?;
@@ -170,8 +173,10 @@ impl<'a> Request<'a> {
                 let start = r.u16()?;
                 let quantity = r.u16()?;
                 let byte_count = r.u8()?;
-                AddressRange::new_checked(start, quantity, MAX_WRITE_REGISTERS)?;
+                // MB-AP 6.12: quantity and byte count (03) before the address (02).
+                check_quantity(quantity, MAX_WRITE_REGISTERS)?;
                 let values = read_registers(&mut r, quantity, byte_count)?;
+                AddressRange::new_checked(start, quantity, MAX_WRITE_REGISTERS)?;
                 Self::WriteMultipleRegisters { start, values }
             }
             FunctionCode::ReportServerId => Self::ReportServerId,
@@ -187,12 +192,19 @@ impl<'a> Request<'a> {
                 or_mask: r.u16()?,
             },
             FunctionCode::ReadWriteMultipleRegisters => {
-                let read = read_range(&mut r, MAX_RW_READ_REGISTERS)?;
+                let read_start = r.u16()?;
+                let read_quantity = r.u16()?;
                 let write_start = r.u16()?;
                 let quantity = r.u16()?;
                 let byte_count = r.u8()?;
-                AddressRange::new_checked(write_start, quantity, MAX_RW_WRITE_REGISTERS)?;
+                // MB-AP 6.17: both quantities and the byte count (03) before either
+                // address (02).
+                check_quantity(read_quantity, MAX_RW_READ_REGISTERS)?;
+                check_quantity(quantity, MAX_RW_WRITE_REGISTERS)?;
                 let values = read_registers(&mut r, quantity, byte_count)?;
+                let read =
+                    AddressRange::new_checked(read_start, read_quantity, MAX_RW_READ_REGISTERS)?;
+                AddressRange::new_checked(write_start, quantity, MAX_RW_WRITE_REGISTERS)?;
                 Self::ReadWriteMultipleRegisters {
                     read,
                     write_start,
@@ -459,6 +471,14 @@ pub(crate) fn byte_count_error(declared: u8, expected: u16) -> DecodeError {
         expected,
     }
     .into()
+}
+
+/// A quantity within `1..=max`: the check MB-AP's state diagrams make first (exception 03).
+fn check_quantity(quantity: u16, max: u16) -> Result<(), DecodeError> {
+    if quantity == 0 || quantity > max {
+        return Err(InvalidPdu::Quantity { quantity, max }.into());
+    }
+    Ok(())
 }
 
 #[inline]

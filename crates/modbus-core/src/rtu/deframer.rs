@@ -54,8 +54,7 @@ pub enum DiscardReason {
 pub enum FrameTiming {
     /// A frame whose length follows from its function code and byte count is complete when
     /// its bytes and a valid CRC are in, whatever the gaps between them; t3.5 of silence ends
-    /// only frames whose length cannot be predicted (user-defined codes, FC 08/00, FC 2B/0D)
-    /// and a lone byte before its function code.
+    /// only frames whose length cannot be predicted (user-defined codes, FC 08/00, FC 2B/0D).
     #[default]
     ByLength,
     /// MB-SL 2.5.1.1: t3.5 of silence ends any frame; a frame it cuts short is dropped as
@@ -320,14 +319,14 @@ impl RtuDeframer {
     }
 
     /// The line's timing: whether silence now would end the buffered frame. Under
-    /// [`FrameTiming::ByLength`] only a frame without a predictable length ends so; one whose
-    /// function code has not arrived yet counts as such.
+    /// [`FrameTiming::ByLength`] only a frame without a predictable length ends so. A lone
+    /// first byte waits for its function code: a gap after the address is as common as any.
     fn silence_ends_head(&self) -> bool {
         match self.timing {
             FrameTiming::StrictT3_5 | FrameTiming::StrictT1_5 => true,
             FrameTiming::ByLength => {
                 let data = self.buf.get(self.start..self.end).unwrap_or_default();
-                data.len() < 2 || expected_len(data, self.direction) == ExpectedLength::Unknown
+                expected_len(data, self.direction) == ExpectedLength::Unknown
             }
         }
     }

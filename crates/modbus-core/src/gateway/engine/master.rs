@@ -229,6 +229,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 slot: index,
                 sent_at: now,
                 deadline: tx_end.saturating_add(ch.config.response_timeout()),
+                crc_error: false,
             });
         }
         let event = match owner {
@@ -304,14 +305,12 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                         ch.counters.bus_communication_errors =
                             ch.counters.bus_communication_errors.wrapping_add(1);
                     }
-                    self.discard_serial(channel, len, reason);
-                    let waiting = self
-                        .channels
-                        .get(usize::from(channel.0))
-                        .is_some_and(|ch| ch.busy.is_some());
-                    if reason == DiscardReason::Crc && mode == ChannelMode::RtuMaster && waiting {
-                        self.fail_attempt(channel, RetryCause::Crc, now);
+                    if reason == DiscardReason::Crc && mode == ChannelMode::RtuMaster {
+                        if let Some(flight) = &mut ch.busy {
+                            flight.crc_error = true;
+                        }
                     }
+                    self.discard_serial(channel, len, reason);
                 }
                 None => {
                     let adu = adu.get(..len).unwrap_or_default();

@@ -339,6 +339,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             self.discard_serial(channel, rest.len(), DiscardReason::Stale);
             return;
         }
+        ch.last_received = now;
         if ch.unanswered.is_some() {
             // The line is not quiet yet: the next request waits at least for its silence.
             ch.ready_at = ch
@@ -403,9 +404,17 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 continue;
             };
             let (busy, mode) = (ch.busy, ch.config.mode);
+            let crc_give_up = ch.crc_give_up_at().is_some_and(|at| at <= now);
             match busy {
-                Some(flight) if flight.deadline <= now => match mode {
-                    ChannelMode::RtuMaster => self.fail_attempt(channel, RetryCause::Timeout, now),
+                Some(flight) if flight.deadline <= now || crc_give_up => match mode {
+                    ChannelMode::RtuMaster => {
+                        let cause = if flight.crc_error {
+                            RetryCause::Crc
+                        } else {
+                            RetryCause::Timeout
+                        };
+                        self.fail_attempt(channel, cause, now);
+                    }
                     ChannelMode::RtuSlave => {
                         let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
                         self.fail_upstream_slot(channel, flight.slot, code);
@@ -458,6 +467,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         for (index, ch) in self.channels.iter().take(self.channel_count).enumerate() {
             consider(ch.deframer.poll_timeout());
             consider(ch.busy.map(|flight| flight.deadline));
+            consider(ch.crc_give_up_at());
             let channel = ChannelId(u8::try_from(index).unwrap_or(u8::MAX));
             let waiting = ch.config.mode == ChannelMode::RtuMaster
                 && ch.busy.is_none()

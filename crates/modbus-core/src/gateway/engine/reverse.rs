@@ -89,6 +89,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 slot: index,
                 sent_at: now,
                 deadline,
+                crc_error: false,
             });
         }
         self.push_event(Event::UpstreamForwarded {

@@ -1,5 +1,7 @@
 //! The engine's internal state: request slots, serial channels, connections.
 
+use core::time::Duration;
+
 use super::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,7 +93,16 @@ pub(super) struct Flight {
     pub(super) slot: usize,
     pub(super) sent_at: Instant,
     pub(super) deadline: Instant,
+    /// Master mode: bytes failed a CRC since the request went out. They may be a garbled
+    /// answer or a stray byte in front of a good one; the attempt fails once the line has
+    /// gone quiet without a valid answer.
+    pub(super) crc_error: bool,
 }
+
+/// After a CRC error, the quiet that shows no valid answer is coming: t3.5, but at least a
+/// USB-serial adapter's 16 ms latency timer plus scheduling, so that an answer delivered in
+/// bursts is not cut off by an early retry.
+const QUIET_AFTER_CRC_ERROR: Duration = Duration::from_millis(20);
 
 #[derive(Clone, Debug)]
 pub(super) struct Channel {
@@ -107,6 +118,8 @@ pub(super) struct Channel {
     /// Master mode: the slave whose request timed out on its last attempt, while its answer
     /// may still come (until the next request goes out).
     pub(super) unanswered: Option<UnitId>,
+    /// When the last byte that could answer arrived.
+    pub(super) last_received: Instant,
     pub(super) last_served: Option<u16>,
     pub(super) echo: Echo,
     pub(super) counters: ChannelCounters,
@@ -130,6 +143,14 @@ impl Channel {
         (self.sent_until, stale)
     }
 
+    /// When the attempt in flight fails for its CRC error, if it had one.
+    pub(super) fn crc_give_up_at(&self) -> Option<Instant> {
+        let quiet = self.config.serial.t3_5().max(QUIET_AFTER_CRC_ERROR);
+        self.busy
+            .filter(|flight| flight.crc_error)
+            .map(|_| self.last_received.saturating_add(quiet))
+    }
+
     pub(super) fn new(config: ChannelConfig, now: Instant) -> Self {
         let direction = match config.mode {
             ChannelMode::RtuMaster => Direction::Response,
@@ -144,6 +165,7 @@ impl Channel {
             ready_at: now.saturating_add(config.initial_delay()),
             sent_until: now,
             unanswered: None,
+            last_received: now,
             last_served: None,
             echo: Echo::default(),
             counters: ChannelCounters::default(),
