@@ -94,6 +94,9 @@ struct RunArgs {
     /// How long to wait for a slave's answer, milliseconds.
     #[arg(long, value_name = "MS")]
     response_timeout_ms: Option<u32>,
+    /// Silence kept between frames on the serial line, milliseconds (default: the line's t3.5).
+    #[arg(long, value_name = "MS")]
+    inter_frame_delay_ms: Option<u16>,
     /// Syslog server for audit events: udp://HOST:PORT or tcp://HOST:PORT.
     #[arg(long, value_name = "URL")]
     syslog: Option<SyslogTarget>,
@@ -229,6 +232,9 @@ fn apply(config: &mut Config, args: &RunArgs) {
         }
         if let Some(timeout) = args.response_timeout_ms {
             channel.response_timeout_ms = timeout;
+        }
+        if let Some(delay) = args.inter_frame_delay_ms {
+            channel.inter_frame_delay_ms = Some(delay);
         }
     }
     if let Some(syslog) = args.syslog {

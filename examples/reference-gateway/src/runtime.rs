@@ -20,7 +20,7 @@ use modbus_core::time::Instant;
 use crate::audit::{Audit, kinds};
 use crate::config::{self, Config, Engine};
 use crate::line::SimulatedLine;
-use crate::serial::{Backoff, News, SerialLine};
+use crate::serial::{Backoff, Drained, News, SerialLine};
 
 const LINE: ChannelId = ChannelId(0);
 /// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
@@ -472,10 +472,10 @@ impl Runtime {
     /// nothing moves.
     fn drain(&mut self) {
         loop {
-            let mut now = self.now();
+            let now = self.now();
             let mut failed = Vec::new();
             while let Some(transmit) = self.gateway.poll_transmit(now) {
-                let mut drained = false;
+                let mut no_wire_timing = false;
                 match transmit {
                     Transmit::Tcp { connection, bytes } => {
                         let written = self
@@ -489,7 +489,8 @@ impl Runtime {
                     Transmit::Serial { bytes, .. } => match &mut self.line {
                         Line::Simulated(line) => line.carry(bytes, now),
                         Line::Serial(line) => match line.write(bytes) {
-                            Ok(()) => drained = true,
+                            Ok(Drained::AtOnce) => no_wire_timing = true,
+                            Ok(Drained::OnTheWire) => {}
                             Err(error) => self.audit.emit(
                                 AuditEvent::new(kinds::SERIAL_PORT_FAILED)
                                     .with_outcome(Outcome::Failure)
@@ -516,10 +517,11 @@ impl Runtime {
                     // No upstream servers: channel 0 is an RTU master line.
                     Transmit::Connect { connection, .. } => failed.push(connection),
                 }
-                if drained {
-                    // The write waited for the port to send the frame: the answer's timeout
-                    // counts from now, and nothing read before now can answer it.
-                    now = self.now();
+                if no_wire_timing {
+                    // A pseudo-terminal: the frame was through when the write began, so the
+                    // answer may come before the engine's estimate from the baud rate. Only
+                    // bytes read before the write began are certainly not its answer (the
+                    // reading thread's stamps may precede any time taken after the write).
                     self.gateway.handle_serial_transmitted(LINE, now);
                 }
             }

@@ -43,6 +43,15 @@ pub(crate) enum News {
     },
 }
 
+/// How a written frame left the port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Drained {
+    /// Over the wire at the baud rate: it had left when the write returned.
+    OnTheWire,
+    /// At once, faster than the baud rate allows: no wire timing.
+    AtOnce,
+}
+
 /// Waits between attempts to open a port.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Backoff {
@@ -107,15 +116,24 @@ impl SerialLine {
         self.writer = Some(port);
     }
 
-    /// Writes a frame and waits until the port has sent it (`tcdrain`; at once on a
-    /// pseudo-terminal). A failure drops the port and starts reopening it; the error is
-    /// returned for the audit trail.
-    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+    /// Writes a frame and waits until the port has sent it (`tcdrain`), and says whether the
+    /// port has wire timing: a port that drained faster than the frame can be transmitted at
+    /// its baud rate (a pseudo-terminal) has none. A failure drops the port and starts
+    /// reopening it; the error is returned for the audit trail.
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<Drained, String> {
         let Some(writer) = &mut self.writer else {
             return Err(format!("{}: not open", self.path));
         };
+        let started = Instant::now();
         match writer.write_all(bytes).and_then(|()| writer.flush()) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                let on_the_wire = self.settings.transmission_time(bytes.len());
+                Ok(if started.elapsed() < on_the_wire {
+                    Drained::AtOnce
+                } else {
+                    Drained::OnTheWire
+                })
+            }
             Err(err) => {
                 self.restart();
                 Err(format!("{}: {err}", self.path))

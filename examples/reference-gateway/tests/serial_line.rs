@@ -5,7 +5,8 @@
 //! and serves again.
 //!
 //! Needs `socat` (Debian package `socat`). Without it the tests say so and pass, unless
-//! `REFERENCE_GATEWAY_REQUIRE_SOCAT` is set, as `.ci/run` does.
+//! `REFERENCE_GATEWAY_REQUIRE_SOCAT` is set, as `.ci/run` does. `tests/paced_line.rs` puts
+//! real byte timing on the line.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -18,150 +19,25 @@
 
 mod common;
 
-use std::future::{Ready, ready};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::serial::{self, Device, Socat, pair, socat_installed};
 use common::{Gateway, TempDir, example_with};
 use tokio_modbus::prelude::*;
-use tokio_modbus::server::Service;
 
 /// The unit id of the independent slave: not 1 or 2, so that only `--serial`'s routing of all
 /// unit ids reaches it.
 const UNIT: u8 = 7;
 
-/// A socat pseudo-terminal pair; killed when dropped.
-struct Socat(Child);
-
-impl Drop for Socat {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn socat_installed() -> bool {
-    let found = Command::new("socat")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var_os("REFERENCE_GATEWAY_REQUIRE_SOCAT").is_none(),
-            "socat is required here but not installed"
-        );
-        eprintln!("socat not installed: skipping (install the Debian package socat)");
-    }
-    found
-}
-
-/// Links `gateway` and `device` in `dir` to the two ends of a new pair.
+/// The gateway's end and the device's end of a new pair in `dir`.
 fn plug(dir: &Path) -> Socat {
-    let (gateway, device) = (dir.join("gateway"), dir.join("device"));
-    let child = Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", gateway.display()))
-        .arg(format!("pty,raw,echo=0,link={}", device.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !(gateway.exists() && device.exists()) {
-        assert!(Instant::now() < deadline, "socat made no pseudo-terminals");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Socat(child)
+    pair(dir, "gateway", "device")
 }
 
-/// An RTU device with 100 holding registers and 100 coils at unit [`UNIT`], kept across
-/// reconnections.
-#[derive(Clone, Default)]
-struct Device {
-    registers: Arc<Mutex<Vec<u16>>>,
-    coils: Arc<Mutex<Vec<bool>>>,
-}
-
-impl Device {
-    fn new() -> Self {
-        Self {
-            registers: Arc::new(Mutex::new(vec![0; 100])),
-            coils: Arc::new(Mutex::new(vec![false; 100])),
-        }
-    }
-
-    fn answer(&self, request: Request<'static>) -> Result<Response, ExceptionCode> {
-        let mut registers = self.registers.lock().unwrap();
-        let mut coils = self.coils.lock().unwrap();
-        let range = |start: u16, count: usize, len: usize| {
-            let start = usize::from(start);
-            (start + count <= len)
-                .then_some(start..start + count)
-                .ok_or(ExceptionCode::IllegalDataAddress)
-        };
-        match request {
-            Request::ReadHoldingRegisters(start, count) => {
-                let span = range(start, count.into(), registers.len())?;
-                Ok(Response::ReadHoldingRegisters(registers[span].to_vec()))
-            }
-            Request::WriteMultipleRegisters(start, values) => {
-                let span = range(start, values.len(), registers.len())?;
-                registers[span].copy_from_slice(&values);
-                Ok(Response::WriteMultipleRegisters(
-                    start,
-                    u16::try_from(values.len()).unwrap(),
-                ))
-            }
-            Request::WriteSingleRegister(address, value) => {
-                let span = range(address, 1, registers.len())?;
-                registers[span.start] = value;
-                Ok(Response::WriteSingleRegister(address, value))
-            }
-            Request::ReadCoils(start, count) => {
-                let span = range(start, count.into(), coils.len())?;
-                Ok(Response::ReadCoils(coils[span].to_vec()))
-            }
-            Request::WriteSingleCoil(address, value) => {
-                let span = range(address, 1, coils.len())?;
-                coils[span.start] = value;
-                Ok(Response::WriteSingleCoil(address, value))
-            }
-            _ => Err(ExceptionCode::IllegalFunction),
-        }
-    }
-}
-
-impl Service for Device {
-    type Request = SlaveRequest<'static>;
-    type Response = Option<Response>;
-    type Exception = ExceptionCode;
-    type Future = Ready<Result<Self::Response, Self::Exception>>;
-
-    fn call(&self, request: Self::Request) -> Self::Future {
-        // Other addresses on the line are other devices' business: stay silent.
-        if request.slave != UNIT {
-            return ready(Ok(None));
-        }
-        ready(self.answer(request.request).map(Some))
-    }
-}
-
-/// Serves `device` on the device end of the pair until the pair goes away.
 fn serve(dir: &Path, device: &Device) -> tokio::task::JoinHandle<()> {
-    let serial = tokio_serial::SerialStream::open(&tokio_serial::new(
-        dir.join("device").to_string_lossy(),
-        19_200,
-    ))
-    .unwrap();
-    let server = tokio_modbus::server::rtu::Server::new(serial);
-    let device = device.clone();
-    tokio::spawn(async move {
-        let _ = server.serve_forever(device).await;
-    })
+    serial::serve(&dir.join("device"), 19_200, device)
 }
 
 fn gateway_on(dir: &TempDir) -> Gateway {
@@ -202,7 +78,7 @@ async fn reads_and_writes_reach_an_independent_rtu_slave() {
     }
     let dir = TempDir::new("serial");
     let _socat = plug(dir.path());
-    let device = Device::new();
+    let device = Device::new(UNIT);
     let _server = serve(dir.path(), &device);
     let mut gateway = gateway_on(&dir);
     gateway.wait_for("SERIAL_PORT_OPENED", |line| {
@@ -225,7 +101,7 @@ async fn reads_and_writes_reach_an_independent_rtu_slave() {
     );
     // The slave's own exception comes back through the gateway.
     assert_eq!(
-        ctx.read_holding_registers(99, 2).await.unwrap(),
+        ctx.read_holding_registers(1999, 2).await.unwrap(),
         Err(ExceptionCode::IllegalDataAddress)
     );
     // The device really holds what the client wrote.
@@ -244,7 +120,7 @@ async fn a_missing_or_unplugged_port_is_retried_not_fatal() {
         return;
     }
     let dir = TempDir::new("unplug");
-    let device = Device::new();
+    let device = Device::new(UNIT);
     // No port yet: the gateway starts anyway, reports, and keeps trying.
     let mut gateway = gateway_on(&dir);
     let failed = gateway.wait_for("SERIAL_PORT_FAILED", |line| {

@@ -29,7 +29,9 @@
 //! 2. Feed every input as it happens: [`Gateway::handle_tcp_open`] when a client connects
 //!    (with its [`Lane`]), [`Gateway::handle_tcp_bytes`] (or [`Gateway::handle_tcp_frame`])
 //!    when a socket is readable, [`Gateway::handle_serial_bytes`] with the arrival time of
-//!    the last byte, [`Gateway::handle_tcp_closed`] when a socket closes or a connect fails,
+//!    the last byte (taken when the read returns), optionally
+//!    [`Gateway::handle_serial_transmitted`] when a frame has drained,
+//!    [`Gateway::handle_tcp_closed`] when a socket closes or a connect fails,
 //!    and [`Gateway::handle_tcp_connected`] when a connect requested by the engine succeeds.
 //! 3. After any input, call [`Gateway::poll_transmit`] until it returns `None` and carry out
 //!    each [`Transmit`] in order; then drain [`Gateway::poll_event`].
@@ -82,9 +84,23 @@
 //!   (turns between connections), and a retry always goes before new requests. A request
 //!   beyond [`Limits::queue_depth`] is answered 06 Server Device Busy.
 //! - **Matching.** An answer must come from the addressed slave and pass [`check_response`];
-//!   other frames are dropped, counted and reported, and the gateway keeps waiting. A CRC
-//!   error or the response timeout (counted from the request's last byte) ends the attempt;
-//!   after [`ChannelConfig::retries`] retries the client gets 0x0B (or silence).
+//!   other frames are dropped, counted and reported, and the gateway keeps waiting. The
+//!   response timeout (counted from the request's last byte) ends the attempt, and so does a
+//!   CRC error once the line has then been quiet for t3.5, at least 20 ms, without a valid
+//!   answer (a stray byte before a good answer costs nothing); after
+//!   [`ChannelConfig::retries`] retries the client gets 0x0B (or silence).
+//! - **Never another request's answer.** An answer is framed by its length
+//!   ([`FrameTiming::ByLength`](crate::rtu::FrameTiming), whatever the gaps inside it), so
+//!   bursts and scheduling gaps do not cut it. What is buffered when a request goes out is
+//!   dropped, and so are bytes that arrived before the request had left the line (estimated
+//!   from the baud rate, or told by [`Gateway::handle_serial_transmitted`]): they cannot
+//!   answer it ([`DiscardReason::Stale`](crate::rtu::DiscardReason)). After a request's last
+//!   attempt timed out, a different request goes out only when the slave's late answer has
+//!   come (dropped, [`Event::LateResponse`], counted) or the line has been quiet for
+//!   [`ChannelConfig::late_answer_wait_ms`] (one response timeout by default). The wait costs
+//!   up to one more timeout after each request that got no answer; without it (0), a slave
+//!   that answers later than its timeout can have its answer taken for the next request's
+//!   when unit, function and byte count agree, which no check of the bytes can tell apart.
 //! - **Timing.** After every frame the line stays quiet for the inter-frame delay (t3.5 by
 //!   default); nothing leaves before the initial delay; a broadcast leaves without waiting
 //!   for anything but the inter-frame delay.

@@ -1,6 +1,9 @@
 //! Starting the reference gateway binary as a user does, and watching what it prints.
 #![allow(dead_code)]
 
+pub(crate) mod line;
+pub(crate) mod serial;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
