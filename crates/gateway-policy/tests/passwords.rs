@@ -144,6 +144,37 @@ fn hostile_stored_hashes_are_refused_before_hashing() {
             StoredHashError::Malformed,
         ),
         (
+            "$argon2id$v=19$m=64,t=1$Z2F0ZXdheS1zYWx0LTE2Yg$\
+             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::Parameters,
+        ),
+        // Review item 5: argon2 uses the last of a repeated parameter, so a first `m` inside
+        // the bounds hid a 4 TiB one (the process aborted), and a second `t` cost 18x.
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1,m=4294967295$Z2F0ZXdheS1zYWx0LTE2Yg$\
+             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::Parameters,
+        ),
+        (
+            "$argon2id$v=19$m=19456,t=2,p=1,t=40$Z2F0ZXdheS1zYWx0LTE2Yg$\
+             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::Parameters,
+        ),
+        (
+            "$argon2id$v=19$t=2,m=19456,p=1$Z2F0ZXdheS1zYWx0LTE2Yg$\
+             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::Parameters,
+        ),
+        (
+            "$argon2id$v=19$m=64,t=1,p=1,keyid=AAAA$Z2F0ZXdheS1zYWx0LTE2Yg$\
+             AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::Parameters,
+        ),
+        (
+            "$argon2id$v=19$m=64,t=1,p=1$YWJj$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            StoredHashError::ShortSalt { bytes: 3 },
+        ),
+        (
             "$argon2i$v=19$m=64,t=1,p=1$Z2F0ZXdheS1zYWx0LTE2Yg$AAAAAAAAAAAAAAAAAAAAAA",
             StoredHashError::Unsupported,
         ),

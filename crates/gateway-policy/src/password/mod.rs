@@ -130,6 +130,16 @@ pub enum StoredHashError {
     /// Not argon2id version 19.
     #[error("the stored hash is not argon2id v=19")]
     Unsupported,
+    /// Parameters other than `m`, `t` and `p`, once each in that order: a repeated one would
+    /// be checked against the bounds in one place and used from another.
+    #[error("the stored hash's parameters are not m, t, p once each in that order")]
+    Parameters,
+    /// A salt shorter than argon2's minimum of 8 bytes (RFC 9106, 3.1).
+    #[error("the stored hash's salt is {bytes} bytes, under argon2's minimum of 8")]
+    ShortSalt {
+        /// Its length.
+        bytes: usize,
+    },
     /// Parameters beyond the bounds: verifying would cost more than the device allows.
     #[error(
         "the stored hash asks for m={memory_kib} KiB, t={iterations}, p={parallelism}, beyond the bounds"

@@ -26,6 +26,10 @@ use crate::login::Verifier;
 
 /// The length of the salts [`Hasher::hash`] takes (RFC 9106 recommends 16 bytes).
 pub const SALT_LEN: usize = 16;
+/// The shortest salt a stored hash may have (argon2's minimum, RFC 9106 section 3.1).
+pub const MIN_SALT_LEN: usize = 8;
+/// The longest salt a PHC string can carry (password-hash's limit, 64 Base64 characters).
+const MAX_SALT_LEN: usize = 48;
 
 /// argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,6 +166,13 @@ impl HashBounds {
         {
             return Err(StoredHashError::Unsupported);
         }
+        // Exactly m, t, p, once each and in that order (what every argon2 implementation
+        // writes): argon2 reads the last of a repeated parameter, these bounds would read the
+        // first, and `m=19456,...,m=4294967295` would pass them and then abort the process.
+        let names = parsed.params.iter().map(|(name, _)| name.as_str());
+        if !names.eq(["m", "t", "p"]) {
+            return Err(StoredHashError::Parameters);
+        }
         let number = |name: &str| parsed.params.get_decimal(name);
         let (Some(memory_kib), Some(iterations), Some(parallelism)) =
             (number("m"), number("t"), number("p"))
@@ -175,8 +186,16 @@ impl HashBounds {
                 parallelism,
             });
         }
-        if parsed.salt.is_none() || parsed.hash.is_none() || Params::try_from(&parsed).is_err() {
+        if parsed.hash.is_none() || Params::try_from(&parsed).is_err() {
             return Err(StoredHashError::Malformed);
+        }
+        let mut salt_bytes = [0u8; MAX_SALT_LEN];
+        let salt_len = parsed
+            .salt
+            .and_then(|salt| salt.decode_b64(&mut salt_bytes).ok().map(<[u8]>::len))
+            .ok_or(StoredHashError::Malformed)?;
+        if salt_len < MIN_SALT_LEN {
+            return Err(StoredHashError::ShortSalt { bytes: salt_len });
         }
         Ok(parsed)
     }
