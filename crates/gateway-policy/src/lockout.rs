@@ -31,20 +31,41 @@
 //! # Keys, trusted sources and memory
 //!
 //! Failures are counted per canonical (ASCII lower-case) account name, and with
-//! [`LockoutKey::AccountAndSource`] per account and source address. Only existing accounts are
-//! tracked (the login flow never records a failure for an unknown name, whose denial looks the
-//! same either way), so a flood of random user names takes no room.
+//! [`LockoutKey::AccountAndSource`] per account and source. An IPv6 source counts by its
+//! [`ipv6_prefix`](LockoutPolicy::ipv6_prefix) (a /64 by default: any ISP hands out a /64,
+//! so its addresses are one attacker), an IPv4 source by its address. Only existing accounts
+//! are tracked (the login flow never records a failure for an unknown name, whose denial
+//! looks the same either way), so a flood of random user names takes no room.
 //!
-//! The local console and the [`trusted`](LockoutPolicy::trusted) networks always count on their
-//! own key, per account and source: failures elsewhere never lock them out. With the console
-//! always trusted, no remote attempt can lock the last administrator out of the device, and
-//! the trusted source is still locked for its own failures.
+//! With [`LockoutKey::AccountAndSource`], every failure from an untrusted source also counts
+//! on the account's [`account_budget`](LockoutPolicy::account_budget): when it is spent the
+//! account locks for every untrusted source, so that no number of source addresses buys more
+//! guesses than the budget per lockout period.
+//!
+//! Some sources count on keys of their own, which failures elsewhere never lock:
+//!
+//! - the local console;
+//! - each [`trusted`](LockoutPolicy::trusted) network, as one key for the whole network (not
+//!   one per address: a trusted /24 gets the threshold, not 254 times it);
+//! - the **known sources** of an account: the last [`KNOWN_SOURCES`] (account, source) pairs
+//!   that logged in successfully. This is the way out that keeps the last administrator from
+//!   being locked out from the network for good: an attacker elsewhere, trying `N` passwords
+//!   every lockout period, locks the account for every source it has never logged in from,
+//!   while the administrator's own workstation keeps its own counter. It is the "known device"
+//!   rule of OWASP's authentication guidance; a source shared with the attacker (one NAT)
+//!   gains nothing over the per-source key.
 //!
 //! The table holds `N` entries. When it is full, an entry whose lock and counter have run out is
-//! reused first, then the open entry with the oldest failure, then the lock that ends soonest;
-//! each eviction is counted ([`Lockout::evictions`]). In the default [`LockoutKey::Account`]
-//! mode there is at most one entry per account plus one per (account, trusted source), so a
-//! table of twice the account count never evicts.
+//! reused first, then the open entry with the oldest failure; a lock in force is never evicted
+//! ([`Lockout::evictions`] counts evictions). When every entry is a lock in force, an
+//! untrusted source the table has no entry for is refused as locked until the first lock ends
+//! (fail closed); the console, trusted networks and known sources are not, and their failures
+//! then go uncounted ([`Failure::Untracked`]). Size `N` for the
+//! accounts that may be attacked at once: each needs at most one account-wide entry, its
+//! budget's worth of per-source locks (`account_budget / max_failures`), one per trusted
+//! network and known source, and one for the console.
+
+use core::net::IpAddr;
 
 use ipnet::IpNet;
 
@@ -53,6 +74,9 @@ use crate::time::UnixTime;
 
 /// The longest account name (bytes), as [`accounts`](crate::accounts) allows.
 const MAX_KEY_LEN: usize = crate::accounts::MAX_NAME_LEN;
+
+/// Successful (account, source) pairs remembered as known sources.
+pub const KNOWN_SOURCES: usize = 8;
 
 /// Lockout settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,7 +102,23 @@ pub struct LockoutPolicy {
     /// written in CIDR form (`192.168.127.0/24`).
     #[cfg_attr(feature = "serde", serde(default, with = "cidr_list"))]
     pub trusted: heapless::Vec<IpNet, 4>,
+    /// The leading bits of an IPv6 source that identify it (32-128; 64 by default).
+    #[cfg_attr(feature = "serde", serde(default = "default_ipv6_prefix"))]
+    pub ipv6_prefix: u8,
+    /// [`LockoutKey::AccountAndSource`]: failures from all untrusted sources of one account
+    /// that lock it for every untrusted source (at least `max_failures`, at most 1000;
+    /// 4 x `max_failures` by default).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub account_budget: Option<u16>,
 }
+
+#[cfg(feature = "serde")]
+const fn default_ipv6_prefix() -> u8 {
+    DEFAULT_IPV6_PREFIX
+}
+
+/// A /64: what one subscriber gets.
+const DEFAULT_IPV6_PREFIX: u8 = 64;
 
 /// What failures are counted against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +191,9 @@ pub enum Failure {
     },
     /// Lockout is disabled.
     Disabled,
+    /// Every entry of the table is a lock in force, and this source (the console, a trusted
+    /// network or a known source) has a key of its own that did not fit: not counted.
+    Untracked,
 }
 
 /// A lock in force, for an administrator's list.
@@ -169,6 +212,8 @@ pub struct Lock<'a> {
 pub struct Lockout<const N: usize = 64> {
     policy: LockoutPolicy,
     entries: heapless::Vec<Entry, N>,
+    /// (account, source key) pairs that logged in, oldest first.
+    known: heapless::Deque<Key, KNOWN_SOURCES>,
     evictions: u32,
 }
 
@@ -183,6 +228,8 @@ impl LockoutPolicy {
             key: LockoutKey::Account,
             extend_on_attempt: false,
             trusted: heapless::Vec::new(),
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
+            account_budget: None,
         }
     }
 
@@ -196,6 +243,8 @@ impl LockoutPolicy {
             key: LockoutKey::Account,
             extend_on_attempt: false,
             trusted: heapless::Vec::new(),
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
+            account_budget: None,
         }
     }
 
@@ -212,6 +261,8 @@ impl LockoutPolicy {
             key: LockoutKey::Account,
             extend_on_attempt: false,
             trusted: heapless::Vec::new(),
+            ipv6_prefix: DEFAULT_IPV6_PREFIX,
+            account_budget: None,
         }
     }
 
@@ -239,17 +290,57 @@ impl LockoutPolicy {
         if let Some(minutes) = self.reset_minutes {
             check("reset_minutes", minutes.into(), 1, 1440)?;
         }
+        check("ipv6_prefix", self.ipv6_prefix.into(), 32, 128)?;
+        if let Some(budget) = self.account_budget {
+            check(
+                "account_budget",
+                budget.into(),
+                self.max_failures.into(),
+                1000,
+            )?;
+        }
         Ok(())
     }
 
-    /// Whether `source` counts on its own key.
+    /// The failures from all untrusted sources that lock an account under
+    /// [`LockoutKey::AccountAndSource`].
+    pub fn account_budget(&self) -> u16 {
+        self.account_budget
+            .unwrap_or_else(|| u16::from(self.max_failures).saturating_mul(4))
+    }
+
+    /// Whether `source` counts on its own key: the console or a trusted network.
     pub fn is_trusted(&self, source: Source) -> bool {
+        self.trusted_key(source).is_some()
+    }
+
+    /// The key a trusted source counts on: the console, or its trusted network's address.
+    fn trusted_key(&self, source: Source) -> Option<Source> {
         match source {
-            Source::Console => true,
+            Source::Console => Some(Source::Console),
             Source::Network(address) => {
                 let address = address.to_canonical();
-                self.trusted.iter().any(|net| net.contains(&address))
+                self.trusted
+                    .iter()
+                    .find(|net| net.contains(&address))
+                    .map(|net| Source::Network(net.network()))
             }
+        }
+    }
+
+    /// The address an untrusted source counts as: IPv4 (mapped or not) as itself, IPv6 by
+    /// its prefix.
+    fn source_key(&self, source: Source) -> Source {
+        match source {
+            Source::Network(address) => match address.to_canonical() {
+                IpAddr::V6(v6) => {
+                    let prefix = self.ipv6_prefix.clamp(32, 128);
+                    let net = ipnet::Ipv6Net::new(v6, prefix).map_or(v6, |net| net.network());
+                    Source::Network(IpAddr::V6(net))
+                }
+                v4 => Source::Network(v4),
+            },
+            Source::Console => Source::Console,
         }
     }
 
@@ -271,6 +362,7 @@ impl<const N: usize> Lockout<N> {
         Self {
             policy,
             entries: heapless::Vec::new(),
+            known: heapless::Deque::new(),
             evictions: 0,
         }
     }
@@ -282,10 +374,30 @@ impl<const N: usize> Lockout<N> {
 
     /// Where `account` stands for `source` at `now`.
     pub fn status(&self, account: &str, source: Source, now: UnixTime) -> Status {
-        let key = self.key(account, source);
-        match self.find(&key) {
-            Some(entry) if self.policy.enabled => entry.status(&self.policy, now),
-            _ => Status::Open { failures: 0 },
+        if !self.policy.enabled {
+            return Status::Open { failures: 0 };
+        }
+        let keys = self.keys(account, source);
+        let own = match self.find(&keys.own) {
+            Some(entry) => entry.status(&self.policy, now),
+            None if keys.fails_closed && self.full_of_locks(now) => {
+                return Status::Locked {
+                    until: self.first_lock_end(now),
+                };
+            }
+            None => Status::Open { failures: 0 },
+        };
+        let budget = keys
+            .budget
+            .as_ref()
+            .and_then(|key| self.find(key))
+            .map(|entry| entry.status(&self.policy, now));
+        match (own, budget) {
+            (Status::Locked { until }, Some(Status::Locked { until: other })) => Status::Locked {
+                until: until.max(other),
+            },
+            (_, Some(locked @ Status::Locked { .. })) => locked,
+            (own, _) => own,
         }
     }
 
@@ -294,61 +406,60 @@ impl<const N: usize> Lockout<N> {
         if !self.policy.enabled {
             return Failure::Disabled;
         }
-        let key = self.key(account, source);
-        let index = match self.entries.iter().position(|entry| entry.key == key) {
-            Some(index) => index,
-            None => {
-                let Some(index) = self.insert(key, now) else {
-                    // Only when N is 0.
-                    return Failure::Disabled;
-                };
-                index
+        if let Status::Locked { until } = self.status(account, source, now) {
+            return self.while_locked(account, source, until, now);
+        }
+        let keys = self.keys(account, source);
+        if let Some(budget) = keys.budget {
+            let limit = self.policy.account_budget();
+            if let Some(index) = self.entry_for(budget, now) {
+                if let Some(entry) = self.entries.get_mut(index) {
+                    let _ = entry.count(&self.policy, limit, now);
+                }
             }
+        }
+        let Some(index) = self.entry_for(keys.own, now) else {
+            // Every entry is a lock in force. Untrusted sources are refused as locked (see
+            // `status`); this one has a key of its own and keeps its way in, uncounted.
+            return Failure::Untracked;
         };
         let policy = &self.policy;
         let Some(entry) = self.entries.get_mut(index) else {
             return Failure::Disabled;
         };
-        match entry.status(policy, now) {
-            Status::Locked { until } => {
-                if policy.extend_on_attempt {
-                    let until = now.plus_secs(policy.lock_secs());
-                    entry.locked_until = Some(until);
-                    Failure::WhileLocked {
-                        until,
-                        extended: true,
-                    }
-                } else {
-                    Failure::WhileLocked {
-                        until,
-                        extended: false,
-                    }
-                }
-            }
-            Status::Open { failures } => {
-                let failures = failures.saturating_add(1);
-                entry.failures = failures;
-                entry.last_failure = now;
-                entry.locked_until = None;
-                if failures >= policy.max_failures {
-                    let until = now.plus_secs(policy.lock_secs());
-                    entry.locked_until = Some(until);
-                    Failure::LockedNow { until }
-                } else {
-                    Failure::Counted {
-                        failures,
-                        remaining: policy.max_failures - failures,
-                    }
-                }
-            }
+        let failure = entry.count(policy, policy.max_failures.into(), now);
+        match (failure, self.status(account, source, now)) {
+            // The budget ran out with this failure: locked for every untrusted source.
+            (Failure::Counted { .. }, Status::Locked { until }) => Failure::LockedNow { until },
+            (failure, _) => failure,
         }
     }
 
-    /// Records a successful login: the counter for this key goes back to 0. (The login flow
-    /// never calls this during a lock.)
+    /// Records a successful login: the counter for this key goes back to 0, and the source is
+    /// remembered as one the account is known at.
     pub fn record_success(&mut self, account: &str, source: Source) {
-        let key = self.key(account, source);
-        self.entries.retain(|entry| entry.key != key);
+        let keys = self.keys(account, source);
+        self.entries.retain(|entry| entry.key != keys.own);
+        if self.policy.trusted_key(source).is_some() {
+            return;
+        }
+        let known = Key {
+            account: keys.own.account,
+            source: Some(self.policy.source_key(source)),
+        };
+        if let Some(position) = self.known.iter().position(|k| *k == known) {
+            // Move it to the back (most recent).
+            let mut kept = heapless::Deque::new();
+            for (index, key) in self.known.iter().enumerate() {
+                if index != position {
+                    let _ = kept.push_back(key.clone());
+                }
+            }
+            self.known = kept;
+        } else if self.known.is_full() {
+            self.known.pop_front();
+        }
+        let _ = self.known.push_back(known);
     }
 
     /// An administrator unlocks `account` for every source (CR 1.11 "until unlocked by an
@@ -390,38 +501,115 @@ impl<const N: usize> Lockout<N> {
         self.evictions
     }
 
-    fn key(&self, account: &str, source: Source) -> Key {
+    /// The keys a failure of `account` from `source` counts on.
+    fn keys(&self, account: &str, source: Source) -> Keys {
         let mut name = heapless::String::new();
         for c in account.chars() {
             if name.push(c.to_ascii_lowercase()).is_err() {
                 break;
             }
         }
-        let source = match source {
-            Source::Network(address) => Source::Network(address.to_canonical()),
-            Source::Console => Source::Console,
-        };
-        let source = if self.policy.is_trusted(source) {
-            Some(source)
-        } else {
-            match (self.policy.key, source) {
-                (LockoutKey::AccountAndSource, Source::Network(address)) => {
-                    Some(Source::Network(address))
-                }
-                _ => None,
-            }
-        };
-        Key {
-            account: name,
-            source,
+        if let Some(trusted) = self.policy.trusted_key(source) {
+            return Keys {
+                own: Key {
+                    account: name,
+                    source: Some(trusted),
+                },
+                budget: None,
+                fails_closed: false,
+            };
         }
+        let address = self.policy.source_key(source);
+        let per_source = Key {
+            account: name.clone(),
+            source: Some(address),
+        };
+        if self.known.iter().any(|known| *known == per_source) {
+            return Keys {
+                own: per_source,
+                budget: None,
+                fails_closed: false,
+            };
+        }
+        let any = Key {
+            account: name,
+            source: None,
+        };
+        match self.policy.key {
+            LockoutKey::Account => Keys {
+                own: any,
+                budget: None,
+                fails_closed: true,
+            },
+            LockoutKey::AccountAndSource => Keys {
+                own: per_source,
+                budget: Some(any),
+                fails_closed: true,
+            },
+        }
+    }
+
+    /// The index of `key`'s entry, inserting it (evicting an entry that holds no lock in force
+    /// if the table is full); `None` when every entry is a lock in force.
+    fn entry_for(&mut self, key: Key, now: UnixTime) -> Option<usize> {
+        if let Some(index) = self.entries.iter().position(|entry| entry.key == key) {
+            return Some(index);
+        }
+        self.insert(key, now)
+    }
+
+    /// A failure while `source` is locked: not counted; the lock is moved if the policy says
+    /// so.
+    fn while_locked(
+        &mut self,
+        account: &str,
+        source: Source,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Failure {
+        if !self.policy.extend_on_attempt {
+            return Failure::WhileLocked {
+                until,
+                extended: false,
+            };
+        }
+        let until = now.plus_secs(self.policy.lock_secs());
+        let keys = self.keys(account, source);
+        for entry in &mut self.entries {
+            let ours = entry.key == keys.own || Some(&entry.key) == keys.budget.as_ref();
+            if ours && entry.locked_until.is_some_and(|end| now < end) {
+                entry.locked_until = Some(until);
+            }
+        }
+        Failure::WhileLocked {
+            until,
+            extended: true,
+        }
+    }
+
+    /// Whether every entry is a lock in force and the table is full.
+    fn full_of_locks(&self, now: UnixTime) -> bool {
+        self.entries.is_full()
+            && self
+                .entries
+                .iter()
+                .all(|entry| matches!(entry.status(&self.policy, now), Status::Locked { .. }))
+    }
+
+    /// When the first lock in force ends.
+    fn first_lock_end(&self, now: UnixTime) -> UnixTime {
+        self.locks(now)
+            .map(|lock| lock.until)
+            .min()
+            .unwrap_or_else(|| now.plus_secs(self.policy.lock_secs()))
     }
 
     fn find(&self, key: &Key) -> Option<&Entry> {
         self.entries.iter().find(|entry| entry.key == *key)
     }
 
-    /// Adds a fresh entry, evicting one if the table is full; returns its index.
+    /// Adds a fresh entry, evicting one if the table is full; returns its index, or `None`
+    /// when every entry is a lock in force (never evicted).
     fn insert(&mut self, key: Key, now: UnixTime) -> Option<usize> {
         let entry = Entry {
             key,
@@ -431,21 +619,22 @@ impl<const N: usize> Lockout<N> {
         };
         if self.entries.is_full() {
             let policy = &self.policy;
-            // Spent entries first, then the oldest open one, then the lock ending soonest.
-            let victim = self
+            // Spent entries first, then the oldest open per-source one, then the oldest open
+            // account-wide one (the budget); never a lock in force.
+            let (victim, spent) = self
                 .entries
                 .iter()
                 .enumerate()
-                .min_by_key(|(_, old)| match old.status(policy, now) {
-                    Status::Open { failures: 0 } => (0, 0),
-                    Status::Open { .. } => (1, old.last_failure.as_secs()),
-                    Status::Locked { until } => (2, until.as_secs()),
+                .filter_map(|(index, old)| match old.status(policy, now) {
+                    Status::Open { failures: 0 } => Some((index, (0, 0))),
+                    Status::Open { .. } => {
+                        let tier = if old.key.source.is_some() { 1 } else { 2 };
+                        Some((index, (tier, old.last_failure.as_secs())))
+                    }
+                    Status::Locked { .. } => None,
                 })
-                .map(|(index, _)| index)?;
-            let spent = matches!(
-                self.entries.get(victim).map(|old| old.status(policy, now)),
-                Some(Status::Open { failures: 0 })
-            );
+                .min_by_key(|(_, rank)| *rank)
+                .map(|(index, rank)| (index, rank.0 == 0))?;
             if !spent {
                 self.evictions = self.evictions.saturating_add(1);
             }
@@ -454,6 +643,16 @@ impl<const N: usize> Lockout<N> {
         self.entries.push(entry).ok()?;
         Some(self.entries.len() - 1)
     }
+}
+
+/// The keys one attempt counts on.
+struct Keys {
+    /// Its own counter.
+    own: Key,
+    /// The account's budget over every untrusted source, under `AccountAndSource`.
+    budget: Option<Key>,
+    /// Untrusted, never logged in from: refused when the table is full of locks.
+    fails_closed: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -466,27 +665,52 @@ struct Key {
 #[derive(Clone, Debug)]
 struct Entry {
     key: Key,
-    failures: u8,
+    failures: u16,
     last_failure: UnixTime,
     locked_until: Option<UnixTime>,
 }
 
 impl Entry {
+    /// Counts a failure against `limit`: the entry locks when it is reached.
+    fn count(&mut self, policy: &LockoutPolicy, limit: u16, now: UnixTime) -> Failure {
+        let Some(failures) = self.failures_at(policy, now) else {
+            return Failure::Disabled;
+        };
+        let failures = failures.saturating_add(1);
+        self.failures = failures;
+        self.last_failure = now;
+        self.locked_until = None;
+        if failures >= limit {
+            let until = now.plus_secs(policy.lock_secs());
+            self.locked_until = Some(until);
+            Failure::LockedNow { until }
+        } else {
+            Failure::Counted {
+                failures: u8::try_from(failures).unwrap_or(u8::MAX),
+                remaining: u8::try_from(limit - failures).unwrap_or(u8::MAX),
+            }
+        }
+    }
+
     fn status(&self, policy: &LockoutPolicy, now: UnixTime) -> Status {
+        match (self.locked_until, self.failures_at(policy, now)) {
+            (Some(until), None) => Status::Locked { until },
+            (_, failures) => Status::Open {
+                failures: u8::try_from(failures.unwrap_or(0)).unwrap_or(u8::MAX),
+            },
+        }
+    }
+
+    /// Failures counted at `now`, or `None` while locked.
+    fn failures_at(&self, policy: &LockoutPolicy, now: UnixTime) -> Option<u16> {
         if let Some(until) = self.locked_until {
-            return if now < until {
-                Status::Locked { until }
-            } else {
-                // The end of a lock is a fresh start.
-                Status::Open { failures: 0 }
-            };
+            // The end of a lock is a fresh start.
+            return (now >= until).then_some(0);
         }
         let reset = policy
             .reset_minutes
             .is_some_and(|minutes| now.secs_since(self.last_failure) >= u64::from(minutes) * 60);
-        Status::Open {
-            failures: if reset { 0 } else { self.failures },
-        }
+        Some(if reset { 0 } else { self.failures })
     }
 }
 

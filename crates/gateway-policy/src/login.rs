@@ -577,7 +577,7 @@ impl fmt::Display for Detail {
                 Failure::WhileLocked { until, .. } => {
                     write!(f, "wrong password; account locked until {until}")
                 }
-                Failure::Disabled => f.write_str("wrong password"),
+                Failure::Disabled | Failure::Untracked => f.write_str("wrong password"),
             },
             Self::Locked { lockout } => match lockout {
                 Failure::WhileLocked {

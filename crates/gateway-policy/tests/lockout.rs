@@ -308,25 +308,185 @@ fn per_source_key_locks_only_the_attacker() {
     );
 }
 
+/// How many of `attempts` were counted (not refused while locked).
+fn counted(failures: impl IntoIterator<Item = Failure>) -> usize {
+    failures
+        .into_iter()
+        .filter(|f| matches!(f, Failure::Counted { .. } | Failure::LockedNow { .. }))
+        .count()
+}
+
 #[test]
-fn a_flood_of_sources_stays_in_the_table_and_keeps_locks_longest() {
+fn an_ipv6_slash_64_is_one_source() {
+    // Review item 6: 10,000 guesses from 10,000 addresses of one /64 were never refused.
     let mut table: Lockout<8> = Lockout::new(LockoutPolicy {
         key: LockoutKey::AccountAndSource,
         ..LockoutPolicy::mgate_recommended()
     });
-    // One source locks the account for itself.
+    let results: Vec<Failure> = (0..10_000u16)
+        .map(|i| {
+            let address = IpAddr::from([0x2001, 0xdb8, 0, 7, i, 0, 0, i]);
+            table.record_failure("admin", Source::Network(address), at(5))
+        })
+        .collect();
+    assert_eq!(counted(results), 5);
+    assert_eq!(table.evictions(), 0);
+    // Another /64 is another source.
+    assert_eq!(
+        table.status("admin", net("2001:db8:0:8::1"), at(6)),
+        Status::Open { failures: 0 }
+    );
+    // The prefix is a setting: per /128 the same addresses are 10,000 sources again, up to
+    // the account budget.
+    let mut per_host: Lockout<64> = Lockout::new(LockoutPolicy {
+        key: LockoutKey::AccountAndSource,
+        ipv6_prefix: 128,
+        ..LockoutPolicy::mgate_recommended()
+    });
+    let results: Vec<Failure> = (0..10_000u16)
+        .map(|i| {
+            let address = IpAddr::from([0x2001, 0xdb8, 0, 7, 0, 0, 0, i]);
+            per_host.record_failure("admin", Source::Network(address), at(5))
+        })
+        .collect();
+    assert_eq!(counted(results), 20, "the budget, 4 x 5");
+}
+
+#[test]
+fn the_account_budget_bounds_guesses_from_any_number_of_sources() {
+    let mut table: Lockout<8> = Lockout::new(LockoutPolicy {
+        key: LockoutKey::AccountAndSource,
+        account_budget: Some(12),
+        ..LockoutPolicy::mgate_recommended()
+    });
+    // 10,000 IPv4 sources, one guess each.
+    let results: Vec<Failure> = (0..10_000u32)
+        .map(|i| {
+            let address = IpAddr::from((0xC633_0000u32 + i).to_be_bytes());
+            table.record_failure("admin", Source::Network(address), at(5))
+        })
+        .collect();
+    assert_eq!(counted(results), 12);
+    assert!(matches!(
+        table.status("admin", net("192.0.2.200"), at(6)),
+        Status::Locked { .. }
+    ));
+    // The console keeps its own key.
+    assert_eq!(
+        table.status("admin", Source::Console, at(6)),
+        Status::Open { failures: 0 }
+    );
+    // After the lockout period, the budget is whole again.
+    assert_eq!(
+        table.status("admin", net("192.0.2.200"), at(5 + 300)),
+        Status::Open { failures: 0 }
+    );
+}
+
+#[test]
+fn a_trusted_network_counts_as_one_source() {
+    // Review item 6: 1,016 guesses from the addresses of a trusted /24 were never refused.
+    let mut policy = LockoutPolicy::mgate_recommended();
+    policy
+        .trusted
+        .push("192.168.127.0/24".parse().unwrap())
+        .unwrap();
+    let mut table: Lockout<8> = Lockout::new(policy);
+    let results: Vec<Failure> = (0..1_016u32)
+        .map(|i| {
+            let address = IpAddr::from([192, 168, 127, u8::try_from(i % 254 + 1).unwrap()]);
+            table.record_failure("admin", Source::Network(address), at(u64::from(i) / 4))
+        })
+        .collect();
+    assert_eq!(counted(results), 5);
+    // Untrusted sources are not locked by the trusted network's failures.
+    assert_eq!(
+        table.status("admin", net("203.0.113.9"), at(10)),
+        Status::Open { failures: 0 }
+    );
+}
+
+#[test]
+fn no_eviction_releases_a_lock_in_force() {
+    // Review item 6: filling the table from trusted addresses evicted an untrusted source's
+    // lock. Now trusted addresses share their network's key, and locks are never evicted.
+    let mut policy = LockoutPolicy::mgate_recommended();
+    for net in ["10.1.0.0/16", "10.2.0.0/16", "10.3.0.0/16", "10.4.0.0/16"] {
+        policy.trusted.push(net.parse().unwrap()).unwrap();
+    }
+    let mut table: Lockout<4> = Lockout::new(policy);
     for secs in 0..5 {
         table.record_failure("admin", net("203.0.113.9"), at(secs));
     }
-    // 10 000 other sources fail once each (IPv6 addresses are cheap for an attacker).
-    for i in 0..10_000u16 {
-        let address = IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, i]);
-        table.record_failure("admin", Source::Network(address), at(5));
+    for i in 0..4u8 {
+        for host in 0..200u8 {
+            let source = Source::Network(IpAddr::from([10, i + 1, 0, host]));
+            table.record_failure("admin", source, at(6));
+            table.record_failure("operator", source, at(6));
+        }
     }
-    // The table never holds more than 8 entries; the open ones were evicted first.
-    assert!(table.evictions() >= 9_990);
     assert!(matches!(
-        table.status("admin", net("203.0.113.9"), at(6)),
+        table.status("admin", net("203.0.113.9"), at(7)),
+        Status::Locked { .. }
+    ));
+    assert!(table.len() <= 4);
+    // With every entry a lock in force, a new untrusted key fails closed.
+    let mut full: Lockout<2> = Lockout::new(LockoutPolicy::mgate_recommended());
+    for secs in 0..5 {
+        full.record_failure("admin", net("203.0.113.9"), at(secs));
+        full.record_failure("operator", net("203.0.113.9"), at(secs));
+    }
+    assert!(matches!(
+        full.status("guest", net("198.51.100.1"), at(6)),
+        Status::Locked { .. }
+    ));
+    assert_eq!(
+        full.status("guest", Source::Console, at(6)),
+        Status::Open { failures: 0 }
+    );
+    // ... until the first lock ends.
+    assert_eq!(
+        full.status("guest", net("198.51.100.1"), at(4 + 300)),
+        Status::Open { failures: 0 }
+    );
+}
+
+#[test]
+fn a_known_source_keeps_the_administrator_in() {
+    // Review item 7: 5 wrong passwords every 5 minutes from elsewhere kept the last
+    // administrator out for a whole day (288 of 288 logins refused). The administrator's
+    // workstation, where it logged in before, counts on its own key.
+    let mut table: Lockout<16> = Lockout::new(LockoutPolicy::mgate_recommended());
+    let workstation = net("192.0.2.10");
+    table.record_success("admin", workstation);
+    let mut refused = 0;
+    for round in 0..288u64 {
+        // The attacker tries as soon as the last lock has run out, until it locks again.
+        let start = round * 310;
+        for i in 0..10 {
+            let failure = table.record_failure("admin", net("203.0.113.9"), at(start + i));
+            if matches!(failure, Failure::LockedNow { .. }) {
+                break;
+            }
+        }
+        let now = at(start + 10);
+        // The attacker and every source the account never logged in from are locked out.
+        assert!(matches!(
+            table.status("admin", net("198.51.100.77"), now),
+            Status::Locked { .. }
+        ));
+        match table.status("admin", workstation, now) {
+            Status::Open { .. } => table.record_success("admin", workstation),
+            Status::Locked { .. } => refused += 1,
+        }
+    }
+    assert_eq!(refused, 0);
+    // The workstation is still locked by its own failures.
+    for i in 0..5 {
+        table.record_failure("admin", workstation, at(100_000 + i));
+    }
+    assert!(matches!(
+        table.status("admin", workstation, at(100_010)),
         Status::Locked { .. }
     ));
 }
