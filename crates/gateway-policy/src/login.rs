@@ -30,7 +30,7 @@ use core::net::IpAddr;
 use crate::access::{AccessList, Decision, DenyReason};
 use crate::accounts::{Directory, DirectoryError, Name, Permissions};
 use crate::lockout::{Failure, Lockout};
-use crate::password::{PasswordPolicy, StoredHashError, VENDOR_DEFAULTS, Verdict};
+use crate::password::{PasswordPolicy, StoredHashError, Verdict};
 use crate::services::ServiceId;
 use crate::session::{EndReason, Random, Session, SessionError, SessionId, Sessions};
 use crate::time::UnixTime;
@@ -510,10 +510,9 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
         if account.must_change_password {
             return Some(ChangeRequired::Marked);
         }
-        if VENDOR_DEFAULTS
-            .iter()
-            .any(|default| default.eq_ignore_ascii_case(password))
-        {
+        // The same comparison that refuses a default as a new password, so that a changed
+        // password is never taken for a default again (and `ｍｏｘａ` is).
+        if crate::password::is_vendor_default(password) {
             return Some(ChangeRequired::VendorDefault);
         }
         let age_days = now.days_since(account.password_changed).unwrap_or(0);

@@ -493,6 +493,105 @@ fn sessions_end_oldest_flag_abnormal_and_end_on_account_changes() {
 }
 
 #[test]
+fn a_change_away_from_a_vendor_default_never_lands_on_one() {
+    // Review item 9: under aig302_default the forced change from `admin@123` to `Admin@123`
+    // was accepted, and every login after it demanded another change, forever; a full-width
+    // `ｍｏｘａ` logged in with no change demanded.
+    let verifier = counting(FAST);
+    let mut rng = random();
+    let mut id = identity(
+        &verifier,
+        PasswordPolicy::aig302_default(),
+        SessionPolicy::RECOMMENDED,
+    );
+    let hash = verifier
+        .hasher
+        .hash(&normalize("admin@123").unwrap(), &[2; 16])
+        .unwrap();
+    id.directory
+        .set_password("operator", hash, 0, false, at(0))
+        .unwrap();
+    let first = login(
+        &mut id,
+        &verifier,
+        &mut rng,
+        "operator",
+        "admin@123",
+        "192.0.2.1",
+        1,
+    );
+    assert_eq!(
+        granted(&first.outcome).change_required,
+        Some(ChangeRequired::VendorDefault)
+    );
+    let change = id.change_password(
+        "operator",
+        "Admin@123",
+        ChangedBy::Owner(None),
+        &verifier.hasher,
+        &[4; 16],
+        at(2),
+    );
+    assert!(
+        matches!(change, Err(ChangeError::Rejected(ref r)) if r.contains(&Rejection::VendorDefault)),
+        "{change:?}"
+    );
+    // A real change ends the demands.
+    id.change_password(
+        "operator",
+        "Kettle@Harbour42",
+        ChangedBy::Owner(None),
+        &verifier.hasher,
+        &[4; 16],
+        at(3),
+    )
+    .unwrap();
+    let after = login(
+        &mut id,
+        &verifier,
+        &mut rng,
+        "operator",
+        "Kettle@Harbour42",
+        "192.0.2.1",
+        4,
+    );
+    assert_eq!(granted(&after.outcome).change_required, None);
+
+    // The factory password typed in full-width letters is the factory password: NFKC makes it
+    // `moxa`, which verifies, and the login demands a change.
+    let mut id = identity(
+        &verifier,
+        PasswordPolicy::mgate_default(),
+        SessionPolicy::RECOMMENDED,
+    );
+    id.directory
+        .set_password(
+            "admin",
+            verifier
+                .hasher
+                .hash(&normalize("moxa").unwrap(), &[2; 16])
+                .unwrap(),
+            0,
+            false,
+            at(0),
+        )
+        .unwrap();
+    let wide = login(
+        &mut id,
+        &verifier,
+        &mut rng,
+        "admin",
+        "ｍｏｘａ",
+        "192.0.2.1",
+        5,
+    );
+    assert_eq!(
+        granted(&wide.outcome).change_required,
+        Some(ChangeRequired::VendorDefault)
+    );
+}
+
+#[test]
 fn password_change_returns_every_reason_and_remembers_history() {
     let verifier = counting(FAST);
     let mut id = identity(

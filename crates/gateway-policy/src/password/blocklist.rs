@@ -3,8 +3,8 @@
 //! The head of the public breach-corpus frequency lists (the UK NCSC "100k most common"
 //! list, SecLists' `10-million-password-list-top-100`, the yearly NordPass and SplashData
 //! tables), plus passwords that industrial devices ship with or that operators pick for them.
-//! Entries are lower case and compared with the lower-cased normalised password, so
-//! `Password1` and `PASSWORD1` are refused as well. A deployment with a larger list checks it
+//! Entries are lower case and compared by their look (`lookalike`), so `Password1`,
+//! `PASSWORD1` and `Passw0rd1` are refused as well. A deployment with a larger list checks it
 //! itself: this one is small enough for a 64 KiB flash budget and catches what attackers try
 //! first.
 
@@ -109,11 +109,6 @@ pub(super) const COMMON: &[&str] = &[
     "welcome123",
     "zaq12wsx",
 ];
-
-/// Whether `lower` (a lower-cased normalised password) is on the list.
-pub(super) fn contains(lower: &str) -> bool {
-    COMMON.binary_search(&lower).is_ok()
-}
 
 #[cfg(test)]
 mod tests {

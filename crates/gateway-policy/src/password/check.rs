@@ -2,10 +2,10 @@
 
 use core::fmt;
 
-use super::{
-    MAX_PASSWORD_BYTES, Normalized, PasswordPolicy, SpecialSet, VENDOR_DEFAULTS, blocklist,
-    normalize,
-};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+
+use super::lookalike::{is_common, is_default_ignorable, is_vendor_default};
+use super::{MAX_PASSWORD_BYTES, Normalized, PasswordPolicy, SpecialSet, normalize};
 
 /// One reason a password is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +31,13 @@ pub enum Rejection {
     TooManyBytes,
     /// A control character (C0, DEL or C1), which cannot be typed reliably on every console.
     ControlCharacter,
+    /// A default-ignorable code point (zero-width space or joiner, bidi control, variation
+    /// selector, BOM): invisible, so it would count towards the length without being seen
+    /// (RFC 8264 9.13 disallows them).
+    InvisibleCharacter,
+    /// A code point no Unicode version assigns yet (RFC 8264 4.2: unassigned is disallowed):
+    /// a later Unicode could normalise it differently and lock its owner out.
+    UnassignedCharacter,
     /// No digit.
     MissingDigit,
     /// Not both an upper-case and a lower-case letter.
@@ -42,7 +49,8 @@ pub enum Rejection {
     },
     /// Contains the account name, forwards or reversed.
     ContainsUserName,
-    /// A vendor default password ([`VENDOR_DEFAULTS`]).
+    /// A vendor default password, or one that looks like it
+    /// ([`VENDOR_DEFAULTS`](super::VENDOR_DEFAULTS), checked under every policy).
     VendorDefault,
     /// On the built-in list of common passwords.
     Common,
@@ -52,7 +60,7 @@ pub enum Rejection {
 
 /// Every reason a password was refused, in the order the checks run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Rejections(heapless::Vec<Rejection, 11>);
+pub struct Rejections(heapless::Vec<Rejection, 13>);
 
 impl PasswordPolicy {
     /// Normalises `password` and checks it against the policy, for the account `user_name`.
@@ -100,6 +108,15 @@ impl PasswordPolicy {
         if text.chars().any(char::is_control) {
             reasons.push(Rejection::ControlCharacter);
         }
+        if text.chars().any(is_default_ignorable) {
+            reasons.push(Rejection::InvisibleCharacter);
+        }
+        if text
+            .chars()
+            .any(|c| c.general_category() == GeneralCategory::Unassigned)
+        {
+            reasons.push(Rejection::UnassignedCharacter);
+        }
         if self.require_digit && !text.chars().any(|c| c.is_ascii_digit()) {
             reasons.push(Rejection::MissingDigit);
         }
@@ -114,13 +131,10 @@ impl PasswordPolicy {
         if self.reject_user_name && contains_user_name(text, user_name) {
             reasons.push(Rejection::ContainsUserName);
         }
-        if self.reject_common {
-            let lower = zeroize::Zeroizing::new(text.to_lowercase());
-            if VENDOR_DEFAULTS.contains(&lower.as_str()) {
-                reasons.push(Rejection::VendorDefault);
-            } else if blocklist::contains(&lower) {
-                reasons.push(Rejection::Common);
-            }
+        if is_vendor_default(text) {
+            reasons.push(Rejection::VendorDefault);
+        } else if self.reject_common && is_common(normalized) {
+            reasons.push(Rejection::Common);
         }
         reasons
     }
@@ -161,6 +175,12 @@ impl fmt::Display for Rejection {
             }
             Self::TooManyBytes => write!(f, "is over {MAX_PASSWORD_BYTES} bytes"),
             Self::ControlCharacter => f.write_str("contains a control character"),
+            Self::InvisibleCharacter => {
+                f.write_str("contains an invisible character (zero-width, bidi control)")
+            }
+            Self::UnassignedCharacter => {
+                f.write_str("contains a character Unicode does not assign yet")
+            }
             Self::MissingDigit => f.write_str("needs at least one digit (0-9)"),
             Self::MissingMixedCase => f.write_str("needs both upper-case and lower-case letters"),
             Self::MissingSpecial { set } => {
@@ -242,9 +262,51 @@ mod tests {
     }
 
     #[test]
+    fn invisible_characters_count_for_nothing() {
+        // Review item 8: `Ab1!` and twelve ZERO WIDTH SPACEs passed the MGate recommended
+        // minimum of 16; NIST's blocklist let `moxa` + ZWSP, `mo` + ZWJ + `xa`, `moxa ` and
+        // small capitals through.
+        let mgate = PasswordPolicy::mgate_recommended();
+        let padded = alloc::format!("Ab1!{}", "\u{200B}".repeat(12));
+        assert!(reasons(&mgate, &padded, "x").contains(&Rejection::InvisibleCharacter));
+        for hidden in ["\u{202E}", "\u{FEFF}", "\u{FE0F}", "\u{2060}", "\u{00AD}"] {
+            let text = alloc::format!("Kettle{hidden}Harbour_42_Lantern");
+            assert!(
+                reasons(&mgate, &text, "x").contains(&Rejection::InvisibleCharacter),
+                "{hidden:?}"
+            );
+        }
+        let unassigned = "Kettle_Harbour_42_\u{0378}antern";
+        assert!(reasons(&mgate, unassigned, "x").contains(&Rejection::UnassignedCharacter));
+        let nist = PasswordPolicy::nist_800_63b();
+        for text in ["moxa\u{200B}", "mo\u{200D}xa", "moxa ", "ᴍᴏxᴀ"] {
+            assert!(
+                reasons(&nist, text, "x").contains(&Rejection::VendorDefault),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn vendor_defaults_are_refused_under_every_policy() {
+        // Review item 9: `mgate_default` took `moxa`, `MOXA` and `admin` as new passwords.
+        for policy in [
+            PasswordPolicy::mgate_default(),
+            PasswordPolicy::aig302_default(),
+        ] {
+            for text in ["moxa", "MOXA", "admin", "Admin@123", "ｍｏｘａ"] {
+                assert!(
+                    reasons(&policy, text, "x").contains(&Rejection::VendorDefault),
+                    "{text:?} {policy:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn vendor_defaults_and_common_passwords_in_any_case() {
         let policy = PasswordPolicy::nist_800_63b();
-        for password in VENDOR_DEFAULTS {
+        for password in super::super::VENDOR_DEFAULTS {
             assert!(reasons(&policy, password, "x").contains(&Rejection::VendorDefault));
         }
         assert!(reasons(&policy, "MOXA", "x").contains(&Rejection::VendorDefault));

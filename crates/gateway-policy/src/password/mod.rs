@@ -50,6 +50,7 @@ use core::fmt;
 mod blocklist;
 #[cfg(feature = "alloc")]
 mod check;
+mod lookalike;
 #[cfg(feature = "alloc")]
 mod normalize;
 #[cfg(feature = "alloc")]
@@ -57,6 +58,7 @@ pub mod storage;
 
 #[cfg(feature = "alloc")]
 pub use check::{Rejection, Rejections};
+pub use lookalike::is_vendor_default;
 #[cfg(feature = "alloc")]
 pub use normalize::{Normalized, TooManyBytes, normalize};
 
@@ -74,8 +76,11 @@ pub type PhcString = heapless::String<MAX_PHC_LEN>;
 /// The most previous passwords an account remembers.
 pub const MAX_HISTORY: usize = 5;
 
-/// The vendor default passwords, refused whenever the blocklist is on and at login treated as
-/// default credentials that force a change: MGate `moxa`, AIG-302 `admin@123`, and `admin`.
+/// The vendor default passwords: MGate `moxa`, AIG-302 `admin@123`, and `admin`. Refused as a
+/// new password under every policy, and at login treated as default credentials that force a
+/// change, both compared by [`is_vendor_default`] (case, width, small capitals, white space,
+/// invisible characters and look-alike letters ignored), so that no change away from a
+/// default can land on one.
 pub const VENDOR_DEFAULTS: [&str; 3] = ["moxa", "admin@123", "admin"];
 
 /// What a new password must meet.
