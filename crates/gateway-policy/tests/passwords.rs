@@ -229,6 +229,49 @@ fn needs_rehash_when_parameters_change() {
 }
 
 #[test]
+fn a_stored_hash_may_cost_at_most_four_times_the_live_parameters() {
+    // Review item 10: HashBounds::DEFAULT admits parameters that take 0.6 s to verify, and an
+    // account hashed with heavier parameters than the live ones verified in 172 ms against
+    // 22 ms for an unknown account. The cost (memory x passes) is now bounded by the live one.
+    let stronger = |iterations| {
+        Hasher::new(
+            HashParams { iterations, ..FAST },
+            HashBounds::DEFAULT,
+            &[7; 16],
+        )
+        .unwrap()
+        .hash(&normalize("Kettle_Harbour_42").unwrap(), &SALT)
+        .unwrap()
+    };
+    let live = hasher();
+    let four = stronger(4);
+    assert_eq!(live.verify("Kettle_Harbour_42", &four), Verdict::Match);
+    assert!(live.needs_rehash(&four), "rehashed on the next good login");
+    let five = stronger(5);
+    assert_eq!(
+        live.verify("Kettle_Harbour_42", &five),
+        Verdict::Unusable(StoredHashError::TooCostly { factor: 5, max: 4 })
+    );
+    assert!(live.needs_rehash(&five));
+    // Memory counts the same way.
+    let wide = Hasher::new(
+        HashParams {
+            memory_kib: 64 * 8,
+            ..FAST
+        },
+        HashBounds::DEFAULT,
+        &[7; 16],
+    )
+    .unwrap()
+    .hash(&normalize("Kettle_Harbour_42").unwrap(), &SALT)
+    .unwrap();
+    assert_eq!(
+        live.verify("x", &wide),
+        Verdict::Unusable(StoredHashError::TooCostly { factor: 8, max: 4 })
+    );
+}
+
+#[test]
 fn live_parameters_must_be_within_bounds() {
     let bounds = HashBounds {
         max_memory_kib: 32,

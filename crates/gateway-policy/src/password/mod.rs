@@ -139,6 +139,16 @@ pub enum StoredHashError {
     /// be checked against the bounds in one place and used from another.
     #[error("the stored hash's parameters are not m, t, p once each in that order")]
     Parameters,
+    /// Verifying would cost more than [`MAX_COST_FACTOR`](storage::MAX_COST_FACTOR) times the
+    /// live parameters (memory x passes): a hash made to stall logins, or to stand out by
+    /// its timing.
+    #[error("the stored hash costs {factor}x the live parameters to verify, over {max}x")]
+    TooCostly {
+        /// Its cost over the live parameters', rounded down.
+        factor: u32,
+        /// The most allowed.
+        max: u32,
+    },
     /// A salt shorter than argon2's minimum of 8 bytes (RFC 9106, 3.1).
     #[error("the stored hash's salt is {bytes} bytes, under argon2's minimum of 8")]
     ShortSalt {

@@ -384,10 +384,36 @@ impl<'k> Hasher<'k> {
             .hash_password_into(password, salt, out)
             .map_err(HashError::Argon2)
     }
-    /// Parses `stored` and checks it against the bounds, before any hashing.
+    /// Parses `stored` and checks it against the bounds and against the live parameters'
+    /// cost, before any hashing.
     fn admit<'s>(&self, stored: &'s str) -> Result<PasswordHash<'s>, StoredHashError> {
-        self.bounds.parse(stored)
+        let parsed = self.bounds.parse(stored)?;
+        let number = |name: &str| parsed.params.get_decimal(name).unwrap_or(u32::MAX);
+        let cost = cost(number("m"), number("t"));
+        let live = cost_of(&self.params);
+        if cost > live.saturating_mul(MAX_COST_FACTOR) {
+            return Err(StoredHashError::TooCostly {
+                factor: u32::try_from(cost / live.max(1)).unwrap_or(u32::MAX),
+                max: u32::try_from(MAX_COST_FACTOR).unwrap_or(u32::MAX),
+            });
+        }
+        Ok(parsed)
     }
+}
+
+/// How much more a stored hash may cost to verify than the live parameters: enough for a
+/// hash made on a stronger host or before the parameters were lowered, not for one made to
+/// stall logins. Accounts whose hash costs more are refused as unusable until an
+/// administrator resets their password; cheaper ones are rehashed on their next good login.
+pub const MAX_COST_FACTOR: u64 = 4;
+
+/// Argon2's work, in KiB passes: memory times passes (the lanes share the memory).
+fn cost(memory_kib: u32, iterations: u32) -> u64 {
+    u64::from(memory_kib).saturating_mul(u64::from(iterations))
+}
+
+fn cost_of(params: &HashParams) -> u64 {
+    cost(params.memory_kib, params.iterations)
 }
 
 fn argon2_context(pepper: Option<&[u8]>, params: Params) -> Result<Argon2<'_>, HashError> {
