@@ -129,7 +129,6 @@ pub enum DirectoryError {
 pub struct Directory<const A: usize = MGATE_MAX_ACCOUNTS, const R: usize = 8> {
     accounts: heapless::Vec<Account, A>,
     roles: heapless::Vec<Role, R>,
-    next_role: u8,
 }
 
 /// A change whose effect on the administrator count is computed before it is made.
@@ -277,7 +276,6 @@ impl<const A: usize, const R: usize> Directory<A, R> {
         Self {
             accounts: heapless::Vec::new(),
             roles,
-            next_role: 1,
         }
     }
 
@@ -286,13 +284,12 @@ impl<const A: usize, const R: usize> Directory<A, R> {
     pub fn mgate_levels() -> (Self, RoleId) {
         const { assert!(R >= 2, "the MGate levels need room for two roles") };
         let mut directory = Self::new();
-        let user = RoleId(directory.next_role);
+        let user = directory.free_role_id().unwrap_or(RoleId(1));
         let _ = directory.roles.push(Role {
             id: user,
             name: name_of("user"),
             permissions: Permissions::VIEW.union(Permissions::VIEW_LOGS),
         });
-        directory.next_role += 1;
         (directory, user)
     }
 
@@ -386,10 +383,10 @@ impl<const A: usize, const R: usize> Directory<A, R> {
         if self.role_named(&name).is_some() {
             return Err(DirectoryError::NameTaken);
         }
-        if self.roles.is_full() || self.next_role == u8::MAX {
-            return Err(DirectoryError::RoleLimit(R));
-        }
-        let id = RoleId(self.next_role);
+        let id = self
+            .free_role_id()
+            .filter(|_| !self.roles.is_full())
+            .ok_or(DirectoryError::RoleLimit(R))?;
         self.roles
             .push(Role {
                 id,
@@ -397,8 +394,15 @@ impl<const A: usize, const R: usize> Directory<A, R> {
                 permissions,
             })
             .map_err(|_| DirectoryError::RoleLimit(R))?;
-        self.next_role += 1;
         Ok(id)
+    }
+
+    /// The lowest role id no role has: ids of deleted roles are given again (no account can
+    /// hold a deleted role), so that create/delete cycles never run out of ids.
+    fn free_role_id(&self) -> Option<RoleId> {
+        (1..u8::MAX)
+            .map(RoleId)
+            .find(|id| self.roles.iter().all(|role| role.id != *id))
     }
 
     /// Renames a custom role and sets its permissions.

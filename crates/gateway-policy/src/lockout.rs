@@ -70,6 +70,7 @@ use core::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::login::Source;
+use crate::services::Guide;
 use crate::time::UnixTime;
 
 /// The longest account name (bytes), as [`accounts`](crate::accounts) allows.
@@ -147,6 +148,12 @@ pub enum LockoutPolicyError {
         min: u32,
         /// Largest accepted.
         max: u32,
+    },
+    /// A setting the device does not have.
+    #[error("{field} is not a setting of this device")]
+    NotOnDevice {
+        /// The field.
+        field: &'static str,
     },
 }
 
@@ -298,6 +305,40 @@ impl LockoutPolicy {
                 self.max_failures.into(),
                 1000,
             )?;
+        }
+        Ok(())
+    }
+
+    /// [`validate`](Self::validate), then the ranges the device's console accepts: MGate
+    /// guide 3.3, retry failure threshold 1-10 and lockout time 1-60 minutes, and no
+    /// failure-counter reset period (the MGate has none). The AIG-302 guide gives no ranges
+    /// beyond the general ones.
+    ///
+    /// # Errors
+    ///
+    /// The first field out of the general or the device's range.
+    pub fn validate_for(&self, guide: Guide) -> Result<(), LockoutPolicyError> {
+        self.validate()?;
+        if guide == Guide::MgateMb3000 {
+            let check = |field, value: u16, max| {
+                if (1..=max).contains(&value) {
+                    Ok(())
+                } else {
+                    Err(LockoutPolicyError::OutOfRange {
+                        field,
+                        value: value.into(),
+                        min: 1,
+                        max: max.into(),
+                    })
+                }
+            };
+            check("max_failures", self.max_failures.into(), 10)?;
+            check("lockout_minutes", self.lockout_minutes, 60)?;
+            if self.reset_minutes.is_some() {
+                return Err(LockoutPolicyError::NotOnDevice {
+                    field: "reset_minutes",
+                });
+            }
         }
         Ok(())
     }

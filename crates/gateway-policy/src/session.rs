@@ -7,7 +7,9 @@
 //!   the oldest ([`WhenFull`]). The AIG-302 dashboard asks for one session per account.
 //! - The same account from two or more source addresses is abnormal (AIG-302 3.3.1: "more than
 //!   one session per account from different source IPs"): [`Opened::abnormal`] and
-//!   [`Sessions::abnormal`] flag it.
+//!   [`Sessions::abnormal`] flag it. With one session per account (the recommended policy) the
+//!   second login ends the first, so the flag also covers a session that displaced a live one
+//!   from another address ([`Session::displaced`]), for as long as it lives.
 //! - All of an account's sessions end on deactivation, deletion or password change
 //!   ([`end_account`](Sessions::end_account)); an administrator ends any one
 //!   ([`end`](Sessions::end)).
@@ -81,6 +83,10 @@ pub struct Session {
     pub started: UnixTime,
     /// The last request.
     pub last_activity: UnixTime,
+    /// The source of the live session of the same account that this one ended to make room
+    /// ([`WhenFull::EndOldest`]), when it was another address: the two were concurrent from
+    /// different places, which stays abnormal while this session lives.
+    pub displaced: Option<Source>,
 }
 
 /// Why a session ended.
@@ -263,6 +269,10 @@ impl<const N: usize> Sessions<N> {
         let mut bytes = [0; 16];
         random.fill(&mut bytes);
         let id = SessionId(bytes);
+        let displaced = replaced
+            .as_ref()
+            .map(|old| old.source)
+            .filter(|&old| canonical(old) != canonical(source));
         let _ = self.table.push(Session {
             id,
             account: account_name,
@@ -270,6 +280,7 @@ impl<const N: usize> Sessions<N> {
             service,
             started: now,
             last_activity: now,
+            displaced,
         });
         Ok(Opened {
             id,
@@ -344,17 +355,20 @@ impl<const N: usize> Sessions<N> {
             .count()
     }
 
-    /// Whether `account` has sessions from two or more source addresses.
+    /// Whether `account` has sessions from two or more source addresses, or one that
+    /// displaced a live session from another address.
     pub fn is_abnormal(&self, account: &str) -> bool {
-        let mut sources = self
+        let mut sessions = self
             .table
             .iter()
-            .filter(|session| session.account.eq_ignore_ascii_case(account))
-            .map(|session| canonical(session.source));
-        match sources.next() {
-            Some(first) => sources.any(|source| source != first),
-            None => false,
-        }
+            .filter(|session| session.account.eq_ignore_ascii_case(account));
+        let Some(first) = sessions.next() else {
+            return false;
+        };
+        first.displaced.is_some()
+            || sessions.any(|session| {
+                session.displaced.is_some() || canonical(session.source) != canonical(first.source)
+            })
     }
 
     /// The accounts with sessions from two or more source addresses, each once.

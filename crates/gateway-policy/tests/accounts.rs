@@ -317,3 +317,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn role_ids_of_deleted_roles_are_given_again() {
+    // Review item 11: ids were never reused, so role creation failed after 254 create/delete
+    // cycles.
+    let mut directory: Directory = Directory::new();
+    let mut ids = Vec::new();
+    for cycle in 0..1_000 {
+        let id = directory
+            .create_role(&format!("role{cycle}"), Permissions::VIEW)
+            .unwrap();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        directory.delete_role(id, None).unwrap();
+    }
+    assert_eq!(ids.len(), 1, "the one free id, each time");
+    let a = directory.create_role("a", Permissions::VIEW).unwrap();
+    let b = directory.create_role("b", Permissions::VIEW).unwrap();
+    directory.delete_role(a, None).unwrap();
+    let c = directory.create_role("c", Permissions::VIEW).unwrap();
+    assert_eq!(c, a, "the lowest free id");
+    assert_ne!(c, b);
+}

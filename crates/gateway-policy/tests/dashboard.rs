@@ -115,11 +115,13 @@ fn failing() -> DeviceSnapshot {
                 account: "admin".into(),
                 source: "192.168.127.10".parse().unwrap(),
                 started: None,
+                displaced: None,
             },
             Session {
                 account: "admin".into(),
                 source: "::ffff:10.9.9.9".parse().unwrap(),
                 started: None,
+                displaced: None,
             },
         ]),
         password_policy: Some(PasswordPolicySummary {
@@ -253,11 +255,13 @@ fn passing() -> DeviceSnapshot {
                 account: "site-admin".into(),
                 source: "192.168.127.10".parse().unwrap(),
                 started: Some(date("2026-11-22T08:00:00Z")),
+                displaced: None,
             },
             Session {
                 account: "operator".into(),
                 source: "192.168.127.11".parse().unwrap(),
                 started: None,
+                displaced: None,
             },
         ]),
         password_policy: Some(PasswordPolicySummary {

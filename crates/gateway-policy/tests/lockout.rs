@@ -524,3 +524,55 @@ fn presets_are_valid_and_ranges_enforced() {
         "max_failures = 0 is outside 1..=100"
     );
 }
+
+#[test]
+fn the_mgate_console_ranges_beside_the_general_ones() {
+    // Review item 11: MGate guide 3.3, retry failure threshold 1-10, lockout time 1-60 min.
+    use gateway_policy::services::Guide;
+    assert_eq!(
+        LockoutPolicy::mgate_recommended().validate_for(Guide::MgateMb3000),
+        Ok(())
+    );
+    assert_eq!(
+        LockoutPolicy::aig302_default().validate_for(Guide::Aig302),
+        Ok(())
+    );
+    let refused = |policy: LockoutPolicy| {
+        policy
+            .validate_for(Guide::MgateMb3000)
+            .unwrap_err()
+            .to_string()
+    };
+    let base = LockoutPolicy::mgate_recommended();
+    assert_eq!(
+        refused(LockoutPolicy {
+            max_failures: 11,
+            ..base.clone()
+        }),
+        "max_failures = 11 is outside 1..=10"
+    );
+    assert_eq!(
+        refused(LockoutPolicy {
+            lockout_minutes: 61,
+            ..base.clone()
+        }),
+        "lockout_minutes = 61 is outside 1..=60"
+    );
+    assert_eq!(
+        refused(LockoutPolicy {
+            reset_minutes: Some(15),
+            ..base.clone()
+        }),
+        "reset_minutes is not a setting of this device"
+    );
+    // The general ranges still allow them.
+    assert_eq!(
+        LockoutPolicy {
+            max_failures: 11,
+            lockout_minutes: 61,
+            ..base
+        }
+        .validate(),
+        Ok(())
+    );
+}

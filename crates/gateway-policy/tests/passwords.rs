@@ -427,3 +427,63 @@ fn our_hashes_are_what_the_reference_cli_computes() {
         assert_eq!(ours.as_str(), reference);
     }
 }
+
+#[test]
+fn each_device_console_has_its_own_ranges() {
+    // Review item 11: MGate minimum length 4-16 and lifetime 90-180 days (guide 3.3); AIG-302
+    // minimum 8-256 and reminder threshold 10-360 days (guide 3.4.3).
+    use gateway_policy::password::PasswordPolicy;
+    use gateway_policy::services::Guide;
+    for (policy, guide) in [
+        (PasswordPolicy::mgate_default(), Guide::MgateMb3000),
+        (PasswordPolicy::mgate_recommended(), Guide::MgateMb3000),
+        (PasswordPolicy::aig302_default(), Guide::Aig302),
+    ] {
+        assert_eq!(policy.validate_for(guide), Ok(()), "{policy:?}");
+    }
+    let refused =
+        |policy: PasswordPolicy, guide| policy.validate_for(guide).unwrap_err().to_string();
+    let mgate = PasswordPolicy::mgate_recommended();
+    let cases = [
+        (
+            PasswordPolicy {
+                min_chars: 17,
+                ..mgate.clone()
+            },
+            Guide::MgateMb3000,
+            "min_chars = 17 is outside 4..=16",
+        ),
+        (
+            PasswordPolicy {
+                lifetime_days: Some(89),
+                ..mgate.clone()
+            },
+            Guide::MgateMb3000,
+            "lifetime_days = 89 is outside 90..=180",
+        ),
+        (
+            PasswordPolicy {
+                min_chars: 7,
+                ..PasswordPolicy::aig302_default()
+            },
+            Guide::Aig302,
+            "min_chars = 7 is outside 8..=256",
+        ),
+        (
+            PasswordPolicy {
+                reminder_days: Some(361),
+                ..PasswordPolicy::aig302_default()
+            },
+            Guide::Aig302,
+            "reminder_days = 361 is outside 10..=360",
+        ),
+    ];
+    for (policy, guide, message) in cases {
+        assert_eq!(
+            policy.validate(),
+            Ok(()),
+            "the general ranges allow {message}"
+        );
+        assert_eq!(refused(policy, guide), message);
+    }
+}

@@ -154,8 +154,39 @@ fn per_account_limit_in_both_modes_and_the_table_limit() {
         )
         .unwrap();
     assert_eq!(second.replaced.map(|session| session.id), Some(first.id));
-    // Replacing within the account, two sources in sequence, is not abnormal: one session.
-    assert!(!second.abnormal);
+    // Review item 11: the first session was live when the second login came from another
+    // address. Under the recommended one-session policy that is the only way the AIG's
+    // "sessions from different source IPs" can show, so it is abnormal, and stays so while
+    // the second session lives.
+    assert!(second.abnormal);
+    assert_eq!(replace.abnormal().collect::<Vec<_>>(), ["admin"]);
+    assert_eq!(
+        replace.get(&second.id).unwrap().displaced,
+        Some(net("192.0.2.1"))
+    );
+    // After a logout, a login from elsewhere displaces nothing: not abnormal.
+    replace.end(&second.id);
+    let third = replace
+        .open(
+            "admin",
+            net("192.0.2.9"),
+            ServiceId::HttpsServer,
+            at(2),
+            &mut rng,
+        )
+        .unwrap();
+    assert!(!third.abnormal);
+    // Nor is a new login from the same address.
+    let fourth = replace
+        .open(
+            "admin",
+            net("192.0.2.9"),
+            ServiceId::SshServer,
+            at(2),
+            &mut rng,
+        )
+        .unwrap();
+    assert!(!fourth.abnormal);
     replace
         .open(
             "bob",

@@ -600,8 +600,11 @@ fn sessions_by_account<'a>(scan: &Scan<'a>) -> Option<Vec<(&'a str, usize, Vec<I
         };
         if let Some((_, count, sources)) = grouped.get_mut(index) {
             *count += 1;
-            if !sources.contains(&source) {
-                sources.push(source);
+            let displaced = session.displaced.map(|address| address.to_canonical());
+            for source in core::iter::once(source).chain(displaced) {
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
             }
         }
     }

@@ -149,6 +149,10 @@ pub struct Session {
     /// When it started.
     #[cfg_attr(feature = "serde", serde(default))]
     pub started: Option<UnixTime>,
+    /// The address of a live session of the account that this one ended on login, when it
+    /// was another address (concurrent logins from two places under a one-session limit).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub displaced: Option<IpAddr>,
 }
 
 /// The password policy in force, as the settings pages show it.
@@ -523,6 +527,10 @@ impl DeviceSnapshot {
                         account: session.account.to_string(),
                         source,
                         started: Some(session.started),
+                        displaced: match session.displaced {
+                            Some(crate::login::Source::Network(address)) => Some(address),
+                            _ => None,
+                        },
                     }),
                     crate::login::Source::Console => None,
                 })

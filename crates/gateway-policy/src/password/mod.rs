@@ -46,6 +46,8 @@
 
 use core::fmt;
 
+use crate::services::Guide;
+
 #[cfg(feature = "alloc")]
 mod blocklist;
 #[cfg(feature = "alloc")]
@@ -333,6 +335,33 @@ impl PasswordPolicy {
             0,
             u32::try_from(MAX_HISTORY).unwrap_or(u32::MAX),
         )
+    }
+
+    /// [`validate`](Self::validate), then the ranges the device's console accepts: MGate
+    /// guide 3.3, minimum length 4-16 and lifetime 90-180 days; AIG-302 guide 3.4.3, minimum
+    /// length 8-256 and reminder threshold 10-360 days. For a policy that must load into that
+    /// device.
+    ///
+    /// # Errors
+    ///
+    /// The first field out of the general or the device's range.
+    pub fn validate_for(&self, guide: Guide) -> Result<(), PolicyError> {
+        self.validate()?;
+        match guide {
+            Guide::MgateMb3000 => {
+                range("min_chars", self.min_chars.into(), 4, 16)?;
+                if let Some(days) = self.lifetime_days {
+                    range("lifetime_days", days.into(), 90, 180)?;
+                }
+            }
+            Guide::Aig302 => {
+                range("min_chars", self.min_chars.into(), 8, 256)?;
+                if let Some(days) = self.reminder_days {
+                    range("reminder_days", days.into(), 10, 360)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
