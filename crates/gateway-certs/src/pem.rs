@@ -181,6 +181,16 @@ pub enum PemError {
         /// The label.
         label: String,
     },
+    /// A CERTIFICATE block with RFC 1421 encryption headers (`Proc-Type: 4,ENCRYPTED`):
+    /// certificates are public and never encrypted, so the block is damaged or not what it
+    /// says.
+    #[error(
+        "block {block} (CERTIFICATE): has encryption headers (Proc-Type), which no certificate has; export the certificate again"
+    )]
+    EncryptedCertificate {
+        /// Block number, from 1.
+        block: usize,
+    },
     /// A label this import does not take.
     #[error("block {block}: \"{label}\" is not accepted ({hint})")]
     UnsupportedLabel {
@@ -328,6 +338,7 @@ const DASHES: &[u8] = b"-----";
 
 enum Refusal {
     Encrypted(&'static str),
+    EncryptedCertificate,
     Unsupported(&'static str),
     UnknownLabel(String),
 }
@@ -339,6 +350,7 @@ impl Refusal {
                 block,
                 label: label.into(),
             },
+            Self::EncryptedCertificate => PemError::EncryptedCertificate { block },
             Self::Unsupported(label) => PemError::UnsupportedLabel {
                 block,
                 label: label.into(),
@@ -374,11 +386,12 @@ fn classify(label: &[u8], encrypted: bool) -> Result<Option<SectionKind>, Refusa
         other => return Err(Refusal::UnknownLabel(text(other))),
     };
     if encrypted {
-        return Err(Refusal::Encrypted(match kind {
-            SectionKind::RsaPrivateKey => "RSA PRIVATE KEY",
-            SectionKind::EcPrivateKey => "EC PRIVATE KEY",
-            _ => "PRIVATE KEY",
-        }));
+        return Err(match kind {
+            SectionKind::Certificate => Refusal::EncryptedCertificate,
+            SectionKind::RsaPrivateKey => Refusal::Encrypted("RSA PRIVATE KEY"),
+            SectionKind::EcPrivateKey => Refusal::Encrypted("EC PRIVATE KEY"),
+            _ => Refusal::Encrypted("PRIVATE KEY"),
+        });
     }
     Ok(Some(kind))
 }

@@ -205,8 +205,11 @@ pub enum StoreError {
     /// A name that must exist does not.
     #[error("no certificate is named \"{0}\"")]
     NoSuchName(String),
-    /// A name that is empty, too long or has control characters.
-    #[error("a certificate name must be 1 to 64 characters without control characters")]
+    /// A name that is empty, too long, or has control or format characters (a bidi override
+    /// such as U+202E would show `evil\u{202E}txt.pem` as `evilmep.txt`).
+    #[error(
+        "a certificate name must be 1 to 64 characters without control or invisible formatting characters"
+    )]
     InvalidName,
     /// The store is full.
     #[error("the store is full ({max} certificates)")]
@@ -401,7 +404,7 @@ impl Store {
     }
 
     fn read(&self, name: &str, source: Source, pem: &[u8]) -> Result<Entry, StoreError> {
-        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        if !valid_name(name) {
             return Err(StoreError::InvalidName);
         }
         let bundle = pem::import(pem, &self.settings.import)?;
@@ -573,4 +576,16 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     let needle: String = needle.chars().flat_map(char::to_lowercase).collect();
     let haystack: String = haystack.chars().flat_map(char::to_lowercase).collect();
     haystack.contains(&needle)
+}
+
+/// 1 to 64 characters, none a control character or a format character (general category Cf:
+/// bidi embeddings, overrides and isolates, zero-width characters, the BOM), which would make
+/// the name read differently from what it is.
+fn valid_name(name: &str) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    !name.is_empty()
+        && name.chars().count() <= 64
+        && name
+            .chars()
+            .all(|c| !c.is_control() && c.general_category() != GeneralCategory::Format)
 }

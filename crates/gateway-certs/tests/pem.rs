@@ -97,6 +97,13 @@ fn refusals_are_named() {
             },
         ),
         (
+            // Review item 16: refused as an encrypted private key before.
+            "certificate with encryption headers",
+            b"-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\nMIIB\n-----END CERTIFICATE-----\n"
+                .to_vec(),
+            PemError::EncryptedCertificate { block: 1 },
+        ),
+        (
             "trusted certificate",
             common::read("trusted-certificate.pem"),
             PemError::UnsupportedLabel {

@@ -361,10 +361,20 @@ fn add_replace_delete_and_capacity() {
         store.delete("mqtt"),
         Err(StoreError::NoSuchName("mqtt".into()))
     );
-    for bad in ["", "a\u{7}b", &"n".repeat(65)] {
+    // Review item 16: a bidi override shows "evil\u{202E}txt.pem" as "evilmep.txt".
+    for bad in [
+        "",
+        "a\u{7}b",
+        &"n".repeat(65),
+        "evil\u{202E}txt.pem",
+        "a\u{2066}b",
+        "zero\u{200B}width",
+        "\u{FEFF}bom",
+    ] {
         assert_eq!(
             store.add(bad, Source::Other, &common::with_key("p384")),
-            Err(StoreError::InvalidName)
+            Err(StoreError::InvalidName),
+            "{bad:?}"
         );
     }
 }
