@@ -66,10 +66,11 @@ impl Validity {
 
     /// When the expiry window opens under `window`.
     ///
-    /// A fixed lead as long as the lifetime or longer (a 90-day window on a 30-day certificate)
-    /// would put the certificate in the window from its first second and warn for its whole
-    /// life. Then the window is a third of the lifetime instead, as cert-manager does when
-    /// `renewBefore` exceeds the duration.
+    /// A fixed lead (seconds or calendar months) is at most a third of the lifetime: it
+    /// applies in full to certificates that live at least three times as long, and shorter
+    /// ones warn in the last third of their life, as certbot renews. The window grows with
+    /// the lifetime without a jump (a 90-day certificate under three months warns from day
+    /// 60, a 91-day one from day 60.7), and never covers a certificate from birth.
     pub fn renew_at(&self, window: &ExpiryWindow) -> UnixTime {
         let lifetime = self.lifetime_secs();
         let fraction = |percent: u8| {
@@ -77,8 +78,11 @@ impl Validity {
             lifetime / 100 * percent + lifetime % 100 * percent / 100
         };
         let lead = match *window {
-            ExpiryWindow::Fixed { secs } if secs >= lifetime => lifetime / 3,
-            ExpiryWindow::Fixed { secs } => secs,
+            ExpiryWindow::Fixed { secs } => secs.min(lifetime / 3),
+            ExpiryWindow::CalendarMonths { months } => {
+                let opens = months_before(self.not_after.0, months);
+                self.not_after.0.saturating_sub(opens).min(lifetime / 3)
+            }
             ExpiryWindow::LifetimeFraction { percent } => fraction(percent),
         };
         UnixTime(self.not_after.0.saturating_sub(lead))
@@ -117,6 +121,12 @@ pub enum ExpiryWindow {
         /// Seconds before notAfter.
         secs: u64,
     },
+    /// Calendar months before notAfter, at the same time of day (the day clamped to the end
+    /// of a shorter month: three months before 31 May is 28 or 29 February).
+    CalendarMonths {
+        /// How many months.
+        months: u8,
+    },
     /// A share of the certificate's lifetime, for short-lived certificates (certbot renews
     /// 90-day certificates with 30 days left: one third).
     LifetimeFraction {
@@ -126,8 +136,9 @@ pub enum ExpiryWindow {
 }
 
 impl ExpiryWindow {
-    /// The guides' "three months" (taken as 90 days).
-    pub const THREE_MONTHS: Self = Self::Fixed { secs: 90 * 86_400 };
+    /// The guides' "three months" (AIG-302 3.3.4), as calendar months: on 2026-10-01 a
+    /// certificate that ends 2027-01-01 is expiring soon.
+    pub const THREE_MONTHS: Self = Self::CalendarMonths { months: 3 };
     /// Certbot's default for 90-day certificates: renew with a third of the lifetime left.
     pub const CERTBOT: Self = Self::LifetimeFraction { percent: 33 };
     /// The two weeks of the OPC UA CertificateExpirationAlarm (OPC 10000-9, ExpirationLimit's
@@ -138,6 +149,62 @@ impl ExpiryWindow {
 impl Default for ExpiryWindow {
     fn default() -> Self {
         Self::THREE_MONTHS
+    }
+}
+
+/// `secs` (since the epoch) moved back `months` calendar months, the day clamped to the
+/// target month's length; 0 before the epoch.
+fn months_before(secs: u64, months: u8) -> u64 {
+    const DAY: u64 = 86_400;
+    let (days, time) = (secs / DAY, secs % DAY);
+    let (year, month, day) = civil_from_days(days);
+    let index = i64::from(year) * 12 + i64::from(month) - 1 - i64::from(months);
+    let (year, month) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+    let (Ok(year), Ok(month)) = (i32::try_from(year), u32::try_from(month)) else {
+        return 0;
+    };
+    let day = day.min(days_in_month(year, month));
+    days_from_civil(year, month, day).map_or(0, |days| days * DAY + time)
+}
+
+/// Year, month (1-12), day (1-31) of `days` since 1970-01-01 (proleptic Gregorian; H. Hinnant,
+/// "chrono-Compatible Low-Level Date Algorithms").
+fn civil_from_days(days: u64) -> (i32, u32, u32) {
+    let z = i64::try_from(days).unwrap_or(i64::MAX / 2) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        i32::try_from(year).unwrap_or(i32::MAX),
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
+}
+
+/// Days since 1970-01-01 of a date, or `None` before it.
+fn days_from_civil(year: i32, month: u32, day: u32) -> Option<u64> {
+    let year = i64::from(year) - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let month = i64::from(month);
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    u64::try_from(era * 146_097 + doe - 719_468).ok()
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
 }
 
@@ -175,7 +242,7 @@ mod tests {
     #[test]
     fn boundaries_are_inclusive() {
         let v = Validity::new(UnixTime(1000), UnixTime(1000 + 365 * DAY)).unwrap();
-        let w = ExpiryWindow::THREE_MONTHS;
+        let w = ExpiryWindow::Fixed { secs: 90 * DAY };
         assert_eq!(
             v.status(UnixTime(999), true, &w),
             CertStatus::NotYetValid { starts_in_secs: 1 }
@@ -229,15 +296,69 @@ mod tests {
                 expires_in_secs: 10 * DAY
             }
         );
-        // Exactly as long as the lifetime counts as too long; a day shorter does not.
-        let v = Validity::new(UnixTime(0), UnixTime(90 * DAY)).unwrap();
-        assert_eq!(v.renew_at(&w), UnixTime(60 * DAY));
-        let v = Validity::new(UnixTime(0), UnixTime(91 * DAY)).unwrap();
-        assert_eq!(v.renew_at(&w), UnixTime(DAY));
+    }
+
+    #[test]
+    fn the_window_grows_with_the_lifetime_without_a_jump() {
+        // Review item 15: a 90-day certificate warned from day 60, a 91-day one from day 1.
+        let w = ExpiryWindow::Fixed { secs: 90 * DAY };
+        let opens = |days: u64| {
+            Validity::new(UnixTime(0), UnixTime(days * DAY))
+                .unwrap()
+                .renew_at(&w)
+                .0
+        };
+        assert_eq!(opens(90), 60 * DAY);
+        assert_eq!(opens(91), 91 * DAY - 91 * DAY / 3);
+        assert_eq!(opens(270), 180 * DAY);
+        assert_eq!(opens(365), 275 * DAY);
+        // Never a step of more than the lifetime step (one day here) as the lifetime grows.
+        let mut last = 0;
+        for days in 1..=800 {
+            let now = opens(days);
+            assert!(
+                now + DAY >= last && now <= last + DAY,
+                "{days}: {last} -> {now}"
+            );
+            last = now;
+        }
         assert_eq!(
-            v.renew_at(&ExpiryWindow::TWO_WEEKS),
+            Validity::new(UnixTime(0), UnixTime(91 * DAY))
+                .unwrap()
+                .renew_at(&ExpiryWindow::TWO_WEEKS),
             UnixTime(91 * DAY - 14 * DAY)
         );
+    }
+
+    /// Seconds since the epoch of a UTC date and time.
+    fn utc(year: i32, month: u32, day: u32, hour: u64) -> u64 {
+        days_from_civil(year, month, day).unwrap() * DAY + hour * 3600
+    }
+
+    #[test]
+    fn three_months_are_calendar_months() {
+        // Review item 15: on 2026-10-01, three calendar months before a 2027-01-01 notAfter,
+        // the status was Valid (90 days were taken for three months).
+        let v = Validity::new(UnixTime(utc(2026, 1, 1, 0)), UnixTime(utc(2027, 1, 1, 0))).unwrap();
+        let w = ExpiryWindow::THREE_MONTHS;
+        assert_eq!(v.renew_at(&w), UnixTime(utc(2026, 10, 1, 0)));
+        assert!(matches!(
+            v.status(UnixTime(utc(2026, 10, 1, 0)), true, &w),
+            CertStatus::ExpiringSoon { .. }
+        ));
+        assert_eq!(
+            v.status(UnixTime(utc(2026, 10, 1, 0) - 1), true, &w),
+            CertStatus::Valid
+        );
+        // The day is clamped to a shorter month; the time of day is kept.
+        assert_eq!(months_before(utc(2027, 5, 31, 13), 3), utc(2027, 2, 28, 13));
+        assert_eq!(months_before(utc(2028, 5, 31, 13), 3), utc(2028, 2, 29, 13));
+        assert_eq!(months_before(utc(2027, 3, 15, 0), 15), utc(2025, 12, 15, 0));
+        assert_eq!(months_before(utc(1970, 2, 1, 0), 3), 0, "before the epoch");
+        // The calendar agrees with known dates.
+        assert_eq!(utc(2000, 3, 1, 0), 951_868_800);
+        assert_eq!(civil_from_days(utc(2024, 2, 29, 0) / DAY), (2024, 2, 29));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
     }
 
     #[test]

@@ -564,7 +564,8 @@ fn the_renewal_plan_follows_the_path_and_says_when_to_look_again() {
     let https = entry("thingspro_https_default");
     assert_eq!(https.action, Action::Nothing);
     assert_eq!(https.expires_at, at("2034-01-01"));
-    assert_eq!(https.renew_at, UnixTime(at("2034-01-01").0 - 90 * DAY));
+    // Three calendar months (2 October to 1 January is 92 days, not 90).
+    assert_eq!(https.renew_at, at("2033-10-01"));
     assert_eq!(https.limited_by, None);
 
     // Leaf valid to 2034, its root only to 2025: the root sets the date.
@@ -581,8 +582,9 @@ fn the_renewal_plan_follows_the_path_and_says_when_to_look_again() {
     assert_eq!(old_intermediate.action, Action::Replace);
     assert_eq!(entry("mqtt").action, Action::Replace);
 
-    // The next look is the earliest future change: the expired root's window opening.
-    let opens = UnixTime(at("2025-01-01").0 - 90 * DAY);
+    // The next look is the earliest future change: the expired root's window opening, three
+    // calendar months before its end.
+    let opens = at("2024-10-01");
     assert_eq!(plan.next_look, Some(opens));
     let later = store.renewal_plan(opens, true);
     let action = |plan: &gateway_certs::renewal::Plan, name: &str| {

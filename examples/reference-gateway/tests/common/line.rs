@@ -9,6 +9,8 @@
 //! (start, 8 data and stop bits at the baud rate), as on RS-485, and reaches the other end then,
 //! later by an optional random jitter (scheduling), or at the next tick of a latency timer
 //! (an FTDI adapter delivers what it holds every 16 ms by default). Order is kept.
+// A test helper on a host: std is what it runs on.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! Serial lines for the tests: `socat` pseudo-terminal pairs, and an independent RTU slave
 //! (the `tokio-modbus` crate's RTU server) on one end.
+// A test helper on a host: std is what it runs on.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 use std::future::Future;
 use std::path::Path;
