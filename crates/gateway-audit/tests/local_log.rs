@@ -243,6 +243,7 @@ fn sequence_numbers_and_chain_survive_close_and_reopen() {
     assert_eq!(
         log.verify(Some(&ChainKey::new([8; 32])), None).unwrap(),
         Verification::Tampered {
+            after: 0,
             sequence: 1,
             how: Tampering::Altered
         }
@@ -314,6 +315,17 @@ fn record_range(bytes: &[u8], sequence: u64) -> core::ops::Range<usize> {
     start - offset_in_record..start - offset_in_record + len
 }
 
+/// The byte range of the stored record numbered `sequence` when the next one is `next`.
+fn record_range_between(bytes: &[u8], sequence: u64, next: u64) -> core::ops::Range<usize> {
+    let start = record_start_before(
+        bytes,
+        find(bytes, &format!("record {sequence:05}")),
+        sequence,
+    );
+    let end = record_start_before(bytes, find(bytes, &format!("record {next:05}")), next);
+    start..end
+}
+
 fn record_start_before(bytes: &[u8], message_at: usize, sequence: u64) -> usize {
     // A record starts with its u16 length and u64 sequence number.
     let seq = sequence.to_be_bytes();
@@ -349,6 +361,7 @@ fn every_kind_of_tampering_is_detected() {
         assert_eq!(
             verify(flipped, key, None),
             Verification::Tampered {
+                after: 4,
                 sequence: 5,
                 how: Tampering::Altered
             }
@@ -362,7 +375,8 @@ fn every_kind_of_tampering_is_detected() {
         assert_eq!(
             verify(dropped, key, None),
             Verification::Tampered {
-                sequence: 5,
+                after: 4,
+                sequence: 6,
                 how: Tampering::Removed
             }
         );
@@ -381,7 +395,8 @@ fn every_kind_of_tampering_is_detected() {
         assert_eq!(
             verify(swapped, key, None),
             Verification::Tampered {
-                sequence: 5,
+                after: 4,
+                sequence: 6,
                 how: Tampering::Reordered
             }
         );
@@ -393,7 +408,8 @@ fn every_kind_of_tampering_is_detected() {
         assert_eq!(
             verify(truncated, key, Some(12)),
             Verification::Tampered {
-                sequence: 10,
+                after: 9,
+                sequence: 9,
                 how: Tampering::Truncated
             }
         );
@@ -412,6 +428,237 @@ fn every_kind_of_tampering_is_detected() {
         .unwrap_err();
         assert_eq!(err, LogError::Corrupted { after_sequence: 4 });
     }
+}
+
+#[test]
+fn a_format_leaves_no_old_record_readable() {
+    // Review item 17: format(next_sequence = 1) over an old log, then 5 appends: reopening
+    // showed the 5 new records followed by 25 old ones, whose numbers continued from 5.
+    let mut old = fresh(LogSettings::default(), None);
+    fill(&mut old, 30);
+    let bytes = old.close().unwrap().0;
+    let mut log = LocalLog::format(MemoryStorage(bytes), LogSettings::default(), None, 1).unwrap();
+    assert_eq!(fill(&mut log, 5), [1, 2, 3, 4, 5]);
+    let bytes = log.close().unwrap().0;
+    let (mut reopened, recovery) = LocalLog::open(
+        MemoryStorage(bytes.clone()),
+        LogSettings::default(),
+        None,
+        None,
+        ClockQuality::default(),
+    )
+    .unwrap();
+    assert_eq!(recovery.records, 5);
+    assert_eq!(
+        stored(&mut reopened)
+            .iter()
+            .map(|(s, _)| *s)
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert_eq!(
+        verify(bytes, None, None),
+        Verification::Intact {
+            records: 5,
+            first_sequence: 1,
+            last_sequence: 5
+        }
+    );
+
+    // At a power cut anywhere in the format, the storage holds the old log or the new one.
+    let mut old = fresh(LogSettings::default(), None);
+    fill(&mut old, 30);
+    let old_numbers: Vec<u64> = stored(&mut old).iter().map(|(s, _)| *s).collect();
+    let old_bytes = old.close().unwrap().0;
+    for budget in 0..200 {
+        let cut = Rc::new(Cell::new(false));
+        let storage = PowerCut {
+            bytes: old_bytes.clone(),
+            budget,
+            cut: Rc::clone(&cut),
+        };
+        let formatted = LocalLog::format(storage, LogSettings::default(), None, 1).unwrap();
+        let bytes = formatted.into_storage().bytes;
+        let (mut log, _) = LocalLog::open(
+            MemoryStorage(bytes),
+            LogSettings::default(),
+            None,
+            None,
+            ClockQuality::default(),
+        )
+        .unwrap();
+        let numbers: Vec<u64> = stored(&mut log).iter().map(|(s, _)| *s).collect();
+        // The new log may hold the unclean-shutdown record of the interrupted format.
+        let new_log = numbers.iter().all(|&s| s <= 2);
+        assert!(
+            numbers == old_numbers || new_log,
+            "budget {budget}: {numbers:?}"
+        );
+    }
+}
+
+#[test]
+fn a_log_altered_while_closed_is_not_taken_for_a_power_cut() {
+    // Review item 18: altering one payload byte of the newest record gave Intact with one
+    // record fewer, as if the record had been torn by a power cut.
+    for key in [None, Some(ChainKey::new([9; 32]))] {
+        let key = key.as_ref();
+        let original = tampered_log(key);
+        let mut altered = original.clone();
+        let at = find(&altered, "record 00012") + 8;
+        altered[at] ^= 0x01;
+        assert_eq!(
+            verify(altered.clone(), key, None),
+            Verification::Tampered {
+                after: 11,
+                sequence: 12,
+                how: Tampering::Altered
+            }
+        );
+        let err = LocalLog::open(
+            MemoryStorage(altered),
+            LogSettings::default(),
+            key.cloned(),
+            None,
+            ClockQuality::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            LogError::Altered {
+                last_good: 11,
+                closed_last: 12
+            }
+        );
+        // The newest record removed whole: a truncation.
+        let mut cut = original.clone();
+        let start = record_start_before(&original, find(&original, "record 00012"), 12);
+        cut[start..].fill(0);
+        assert_eq!(
+            verify(cut, key, None),
+            Verification::Tampered {
+                after: 11,
+                sequence: 11,
+                how: Tampering::Truncated
+            }
+        );
+    }
+    // Not closed (a power cut): a bad newest record is taken as torn, as documented; only
+    // the last number seen elsewhere tells.
+    let mut log = fresh(LogSettings::default(), None);
+    fill(&mut log, 12);
+    let mut open = log.into_storage().0;
+    let at = find(&open, "record 00012") + 8;
+    open[at] ^= 0x01;
+    assert!(matches!(
+        verify(open.clone(), None, None),
+        Verification::Intact {
+            last_sequence: 11,
+            ..
+        }
+    ));
+    assert_eq!(
+        verify(open, None, Some(12)),
+        Verification::Tampered {
+            after: 11,
+            sequence: 11,
+            how: Tampering::Truncated
+        }
+    );
+}
+
+#[test]
+fn verification_names_only_numbers_that_exist() {
+    // Review item 19: with records numbered 10, 20, 30, ... a removal was reported at 21, and
+    // after an unclean shutdown at the number that was skipped.
+    let mut log = fresh(LogSettings::default(), None);
+    for sequence in (1..=8u64).map(|n| n * 10) {
+        let text = message(sequence);
+        let _ = log.append(&record(sequence, &text)).unwrap();
+    }
+    let original = log.close().unwrap().0;
+    let range = record_range_between(&original, 40, 50);
+    let mut dropped = original.clone();
+    dropped.drain(range.clone());
+    dropped.extend(vec![0u8; range.len()]);
+    assert_eq!(
+        verify(dropped, None, None),
+        Verification::Tampered {
+            after: 30,
+            sequence: 50,
+            how: Tampering::Removed
+        }
+    );
+
+    // The unclean-shutdown record skips one number; altering it names it, as an alteration.
+    let mut log = fresh(LogSettings::default(), None);
+    fill(&mut log, 5);
+    let bytes = log.into_storage().0;
+    let (log, recovery) = LocalLog::open(
+        MemoryStorage(bytes),
+        LogSettings::default(),
+        None,
+        None,
+        ClockQuality::default(),
+    )
+    .unwrap();
+    assert_eq!(recovery.unclean_shutdown, Some(7));
+    let mut bytes = log.close().unwrap().0;
+    // Record 7's stored kind byte sits in its payload; flip a byte inside its payload.
+    let start = record_start_before(&bytes, bytes.len() - 10, 7);
+    bytes[start + 2 + 8 + 16 + 2] ^= 0x01;
+    assert_eq!(
+        verify(bytes, None, None),
+        Verification::Tampered {
+            after: 5,
+            sequence: 7,
+            how: Tampering::Altered
+        }
+    );
+}
+
+#[test]
+fn the_overflow_record_is_written_once_across_restarts() {
+    // Review item 19: LogOverflow was written again after every reboot of a full log.
+    fn appends(log: &mut LocalLog<MemoryStorage<Vec<u8>>>, count: usize) -> usize {
+        let mut overflows = 0;
+        for _ in 0..count {
+            let sequence = log.last_sequence() + 1;
+            let text = message(sequence);
+            let appended = log.append(&record(sequence, &text)).unwrap();
+            overflows += usize::from(appended.notices.overflow.is_some());
+        }
+        overflows
+    }
+    let reopen = |bytes| {
+        LocalLog::open(
+            MemoryStorage(bytes),
+            LogSettings::default(),
+            None,
+            None,
+            ClockQuality::default(),
+        )
+        .unwrap()
+        .0
+    };
+    let mut log = fresh(LogSettings::default(), None);
+    assert_eq!(appends(&mut log, 60), 1);
+    let mut bytes = log.close().unwrap().0;
+    for _ in 0..3 {
+        let mut log = reopen(bytes);
+        assert_eq!(appends(&mut log, 10), 0, "not again after a restart");
+        bytes = log.close().unwrap().0;
+    }
+    // Not after a power cut either, nor once a clear has re-armed it and it fired again.
+    let mut log = reopen(bytes);
+    assert_eq!(appends(&mut log, 3), 0);
+    let mut log = reopen(log.into_storage().0);
+    assert_eq!(appends(&mut log, 3), 0);
+    let next = log.last_sequence() + 1;
+    log.clear(&record(next, "cleared")).unwrap();
+    assert_eq!(appends(&mut log, 60), 1);
+    let mut log = reopen(log.close().unwrap().0);
+    assert_eq!(appends(&mut log, 10), 0);
 }
 
 // --- power loss ---

@@ -7,8 +7,10 @@
 //!
 //! ```text
 //! [header A | header B | ring ........................................................]
-//!  header:  "GAL1" generation state head head_seq head_prev_tag overwritten dropped ring_len crc
-//!  record:  u16 len | u64 sequence | 16-byte tag | payload | u32 CRC-32C of all before it
+//!  header:  "GAL2" generation epoch state head head_seq head_prev_tag overwritten dropped
+//!           closed_last closed_tag ring_len crc
+//!  record:  u16 len | u64 sequence | 16-byte tag | payload | u32 CRC-32C of the epoch and all
+//!           before it
 //! ```
 //!
 //! Behaviour, as IEC 62443-4-2 CR 2.9 and 2.10 and auditd's `space_left` ask:
@@ -18,7 +20,8 @@
 //!   once per crossing: it re-arms only when the share falls below the threshold again (after a
 //!   clear).
 //! - **Full log.** [`OversizeAction::OverwriteOldest`] drops the oldest records (counted) and
-//!   writes a [`LogOverflow`](crate::event::EventKind::LogOverflow) record the first time;
+//!   writes a [`LogOverflow`](crate::event::EventKind::LogOverflow) record the first time
+//!   (remembered in the header across restarts, until a clear or format);
 //!   [`OversizeAction::StopRecording`] keeps room for one last
 //!   [`RecordingStopped`](crate::event::EventKind::RecordingStopped) record, then drops (and
 //!   counts) every record until the log is cleared.
@@ -27,6 +30,19 @@
 //!   record torn by the power cut fails its CRC and is dropped. A log that was not closed gets an
 //!   [`UncleanShutdown`](crate::event::EventKind::UncleanShutdown) record at the next open, with
 //!   one sequence number skipped: the torn record may already have been sent to syslog under it.
+//! - **Format** starts an epoch: every record's CRC covers the epoch of the log it was written
+//!   in, and a format takes the next epoch, so no record of an earlier log reads as whole again
+//!   (whatever sequence numbers it carries), and no erase is needed. The new header carries a
+//!   higher generation than the old ones, so a power cut during the format leaves either the
+//!   old log or the new, empty one.
+//! - **What the log can tell.** A clean [`close`](LocalLog::close) writes the last record's
+//!   number and chain tag into the header. Opened or verified after a clean close, a missing
+//!   or altered newest record is reported ([`LogError::Altered`], [`Tampering::Truncated`],
+//!   [`Tampering::Altered`]), not taken for a torn write. After a power cut the header cannot
+//!   say what the last record was: a bad newest record is then dropped as torn, so altering or
+//!   removing the newest records of a log that was not closed is detected only against the
+//!   last number seen elsewhere (`expected_last`, from the syslog server). Everything before
+//!   the newest record is covered by the chain either way.
 //! - **Clear** empties the ring but writes an
 //!   [`EventLogCleared`](crate::event::EventKind::EventLogCleared) marker; the chain and the
 //!   sequence numbers continue.
@@ -121,6 +137,17 @@ pub enum LogError<E> {
     Corrupted {
         /// The last good record's sequence number before the damage.
         after_sequence: u64,
+    },
+    /// The log was closed cleanly at record `closed_last`, but its records now end at
+    /// `last_good`: the newest records were altered or removed while the log was closed.
+    #[error(
+        "the log was closed at record {closed_last} but its records end at {last_good}: altered while closed"
+    )]
+    Altered {
+        /// The last record that reads as whole.
+        last_good: u64,
+        /// The last record when the log was closed.
+        closed_last: u64,
     },
     /// The record's sequence number is not above the last one written.
     #[error("sequence number {got} is not above the last one, {last}")]
@@ -224,12 +251,14 @@ pub fn verify<S: Storage>(
 }
 
 /// Header slot length.
-const SLOT_LEN: usize = 4 + 4 + 4 + 4 + 8 + TAG_LEN + 8 + 8 + 4 + 4;
+const SLOT_LEN: usize = 4 + 4 + 4 + 4 + 4 + 8 + TAG_LEN + 8 + 8 + 8 + TAG_LEN + 4 + 4;
 /// Where the ring starts.
 const RING_START: usize = 2 * SLOT_LEN;
-const MAGIC: &[u8; 4] = b"GAL1";
+const MAGIC: &[u8; 4] = b"GAL2";
 const STATE_OPEN: u32 = 1;
 const STATE_STOPPED: u32 = 2;
+/// The overflow record has been written since the last clear or format.
+const STATE_OVERFLOWED: u32 = 4;
 /// Record header: length, sequence, tag.
 const RECORD_HEADER: usize = 2 + 8 + TAG_LEN;
 const RECORD_CRC: usize = 4;
@@ -243,12 +272,17 @@ const CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Header {
     generation: u32,
+    /// Taken anew by every format; part of every record's CRC.
+    epoch: u32,
     state: u32,
     head: usize,
     head_sequence: u64,
     head_prev: Tag,
     overwritten: u64,
     dropped: u64,
+    /// At a clean close: the last record's number and tag (meaningless while open).
+    closed_last: u64,
+    closed_tag: Tag,
 }
 
 /// The local log over a [`Storage`].
@@ -323,10 +357,18 @@ impl<S: Storage> LocalLog<S> {
                 after_sequence: log.last_sequence,
             });
         }
+        let unclean = header.state & STATE_OPEN != 0;
+        if !unclean && (log.last_sequence, log.last_tag) != (header.closed_last, header.closed_tag)
+        {
+            return Err(LogError::Altered {
+                last_good: log.last_sequence,
+                closed_last: header.closed_last,
+            });
+        }
         let torn_record_dropped = log.torn_record_at_tail()?;
         log.warned = log.above_threshold();
-        let unclean = header.state & STATE_OPEN != 0;
-        log.header.state = STATE_OPEN | (header.state & STATE_STOPPED);
+        log.overflowed = header.state & STATE_OVERFLOWED != 0;
+        log.header.state = STATE_OPEN | (header.state & (STATE_STOPPED | STATE_OVERFLOWED));
         log.write_header()?;
         let unclean_shutdown = if unclean {
             // Skip one number: the torn record may have gone to syslog under it.
@@ -362,11 +404,14 @@ impl<S: Storage> LocalLog<S> {
         next_sequence: u64,
     ) -> Result<Self, LogError<S::Error>> {
         let mut log = Self::new(storage, settings, key)?;
+        let (epoch, generation) = log.old_marks()?;
+        log.header.epoch = epoch.wrapping_add(1);
+        // Above both old headers: the first write already makes the new log the one in force.
+        log.header.generation = generation;
         log.last_sequence = next_sequence.saturating_sub(1);
         log.header.head_sequence = next_sequence.max(1);
         log.header.state = STATE_OPEN;
         log.write_header()?;
-        // The other slot may hold an old header with a higher generation: overwrite it too.
         log.write_header()?;
         Ok(log)
     }
@@ -395,12 +440,15 @@ impl<S: Storage> LocalLog<S> {
             ring_len: capacity - RING_START,
             header: Header {
                 generation: 0,
+                epoch: 0,
                 state: STATE_OPEN,
                 head: 0,
                 head_sequence: 1,
                 head_prev: [0; TAG_LEN],
                 overwritten: 0,
                 dropped: 0,
+                closed_last: 0,
+                closed_tag: [0; TAG_LEN],
             },
             tail: 0,
             used: 0,
@@ -459,6 +507,8 @@ impl<S: Storage> LocalLog<S> {
         appended.stored = true;
         if evicted && !self.overflowed {
             self.overflowed = true;
+            self.header.state |= STATE_OVERFLOWED;
+            self.write_header()?;
             next += 1;
             self.write_own(
                 next,
@@ -495,7 +545,7 @@ impl<S: Storage> LocalLog<S> {
         self.header.head = self.tail;
         self.header.head_sequence = marker.sequence;
         self.header.head_prev = self.last_tag;
-        self.header.state &= !STATE_STOPPED;
+        self.header.state &= !(STATE_STOPPED | STATE_OVERFLOWED);
         self.used = 0;
         self.records = 0;
         self.warned = false;
@@ -515,6 +565,8 @@ impl<S: Storage> LocalLog<S> {
     /// [`LogError::Storage`].
     pub fn close(mut self) -> Result<S, LogError<S::Error>> {
         self.header.state &= !STATE_OPEN;
+        self.header.closed_last = self.last_sequence;
+        self.header.closed_tag = self.last_tag;
         self.write_header()?;
         Ok(self.storage)
     }
@@ -589,20 +641,25 @@ impl<S: Storage> LocalLog<S> {
                 .get(RECORD_HEADER..found.len - RECORD_CRC)
                 .unwrap_or_default();
             if chain::tag(key, &previous, found.sequence, payload) != found.tag {
-                let sequence = after.saturating_add(1);
-                let how = if found.sequence == sequence || records == 0 {
+                // Numbers may have gaps (the caller's numbering, the one skipped after an
+                // unclean shutdown): a record whose number follows directly is the next one.
+                let next = found.sequence == after.saturating_add(1)
+                    || (found.sequence == after.saturating_add(2)
+                        && codec::decode(found.sequence, payload).is_ok_and(|record| {
+                            record.event.kind == EventKind::UncleanShutdown.into()
+                        }));
+                let how = if next || records == 0 {
                     Tampering::Altered
                 } else if self.record_with_sequence_exists(at, after)? {
                     Tampering::Reordered
                 } else {
                     Tampering::Removed
                 };
-                let sequence = if how == Tampering::Altered {
-                    found.sequence
-                } else {
-                    sequence
-                };
-                return Ok(Verification::Tampered { sequence, how });
+                return Ok(Verification::Tampered {
+                    after,
+                    sequence: found.sequence,
+                    how,
+                });
             }
             previous = found.tag;
             after = found.sequence;
@@ -611,16 +668,37 @@ impl<S: Storage> LocalLog<S> {
             records += 1;
         }
         // The walk stopped: at the end, or at a damaged record with whole ones after it.
-        if self.later_record(at, used, after)?.is_some() {
+        if let Some(later) = self.later_record(at, used, after)? {
+            let damaged = self.damaged_number(at, after, later.sequence)?;
             return Ok(Verification::Tampered {
-                sequence: after.saturating_add(1),
+                after,
+                sequence: damaged.unwrap_or(later.sequence),
                 how: Tampering::Altered,
             });
+        }
+        // Closed cleanly: the header says where the records ended.
+        if header.state & STATE_OPEN == 0
+            && (after, previous) != (header.closed_last, header.closed_tag)
+        {
+            let verification = match self.damaged_number(at, after, header.closed_last)? {
+                Some(damaged) => Verification::Tampered {
+                    after,
+                    sequence: damaged,
+                    how: Tampering::Altered,
+                },
+                None => Verification::Tampered {
+                    after,
+                    sequence: after,
+                    how: Tampering::Truncated,
+                },
+            };
+            return Ok(verification);
         }
         if let Some(expected) = expected_last {
             if after < expected {
                 return Ok(Verification::Tampered {
-                    sequence: after + 1,
+                    after,
+                    sequence: after,
                     how: Tampering::Truncated,
                 });
             }
@@ -667,7 +745,10 @@ impl<S: Storage> LocalLog<S> {
         if let Some(header) = self.scratch.get_mut(..RECORD_HEADER) {
             header.copy_from_slice(&prefix.to_bytes());
         }
-        let crc = CRC32C.checksum(self.scratch.get(..payload_end).unwrap_or_default());
+        let crc = record_crc(
+            self.header.epoch,
+            self.scratch.get(..payload_end).unwrap_or_default(),
+        );
         if let Some(trailer) = self.scratch.get_mut(payload_end..len) {
             trailer.copy_from_slice(&crc.to_be_bytes());
         }
@@ -744,7 +825,7 @@ impl<S: Storage> LocalLog<S> {
         let record = self.scratch.get_mut(..len).unwrap_or_default();
         ring_read(&mut self.storage, self.ring_len, at, record)?;
         let (body, crc) = record.split_at(len - RECORD_CRC);
-        if CRC32C.checksum(body).to_be_bytes() != crc {
+        if record_crc(self.header.epoch, body).to_be_bytes() != crc {
             return Ok(None);
         }
         Ok(Some(Found { len, sequence, tag }))
@@ -765,6 +846,18 @@ impl<S: Storage> LocalLog<S> {
         self.scan(tail + 1, free.saturating_sub(1), after, |found| {
             found.sequence <= horizon
         })
+    }
+
+    /// The number the damaged record at ring offset `at` claims, if its prefix survived and
+    /// the number lies in `after + 1..=limit`.
+    fn damaged_number(
+        &mut self,
+        at: usize,
+        after: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, LogError<S::Error>> {
+        let claimed = self.read_prefix(at)?.sequence;
+        Ok((claimed > after && claimed <= limit).then_some(claimed))
     }
 
     /// Whether a whole record numbered `after + 1` exists anywhere in the ring.
@@ -859,22 +952,49 @@ impl<S: Storage> LocalLog<S> {
         let mut fields = Fields::new(body);
         fields.take::<4>(); // magic
         let generation = u32::from_be_bytes(fields.take());
+        let epoch = u32::from_be_bytes(fields.take());
         let state = u32::from_be_bytes(fields.take());
         let head = u32::from_be_bytes(fields.take()) as usize;
         let head_sequence = u64::from_be_bytes(fields.take());
         let head_prev = fields.take();
         let overwritten = u64::from_be_bytes(fields.take());
         let dropped = u64::from_be_bytes(fields.take());
+        let closed_last = u64::from_be_bytes(fields.take());
+        let closed_tag = fields.take();
         let ring_len = u32::from_be_bytes(fields.take()) as usize;
         (ring_len == self.ring_len && head < ring_len).then_some(Header {
             generation,
+            epoch,
             state,
             head,
             head_sequence,
             head_prev,
             overwritten,
             dropped,
+            closed_last,
+            closed_tag,
         })
+    }
+
+    /// The highest epoch and generation any header slot carries, whole or not (a damaged
+    /// slot's fields are still the best guess of what old records were written under), for a
+    /// format to step past.
+    fn old_marks(&mut self) -> Result<(u32, u32), LogError<S::Error>> {
+        let (mut epoch, mut generation) = (0u32, 0u32);
+        for slot in 0..2 {
+            let mut bytes = [0u8; SLOT_LEN];
+            self.storage
+                .read(slot * SLOT_LEN, &mut bytes)
+                .map_err(LogError::Storage)?;
+            if !bytes.starts_with(MAGIC) {
+                continue;
+            }
+            let mut fields = Fields::new(&bytes);
+            fields.take::<4>(); // magic
+            generation = generation.max(u32::from_be_bytes(fields.take()));
+            epoch = epoch.max(u32::from_be_bytes(fields.take()));
+        }
+        Ok((epoch, generation))
     }
 
     fn write_header(&mut self) -> Result<(), LogError<S::Error>> {
@@ -885,12 +1005,15 @@ impl<S: Storage> LocalLog<S> {
         let mut fields = FieldsMut::new(&mut bytes);
         fields.put(MAGIC);
         fields.put(&h.generation.to_be_bytes());
+        fields.put(&h.epoch.to_be_bytes());
         fields.put(&h.state.to_be_bytes());
         fields.put(&narrow(h.head));
         fields.put(&h.head_sequence.to_be_bytes());
         fields.put(&h.head_prev);
         fields.put(&h.overwritten.to_be_bytes());
         fields.put(&h.dropped.to_be_bytes());
+        fields.put(&h.closed_last.to_be_bytes());
+        fields.put(&h.closed_tag);
         fields.put(&narrow(self.ring_len));
         let crc = CRC32C.checksum(fields.written());
         fields.put(&crc.to_be_bytes());
@@ -990,9 +1113,16 @@ pub enum Verification {
         /// The newest record's sequence number.
         last_sequence: u64,
     },
-    /// The first record that does not verify.
+    /// Where the log stops verifying. Every number named is one a record carries (or, for
+    /// a truncation, the last one left), never one inferred: numbers may have gaps.
     Tampered {
-        /// Its sequence number (for a removal, the first missing number).
+        /// The last record that verifies before the break (the sequence before the oldest
+        /// record when none does).
+        after: u64,
+        /// [`Tampering::Altered`]: the altered record. [`Tampering::Removed`] and
+        /// [`Tampering::Reordered`]: the record found where the next one should be (the
+        /// missing records lie between `after` and it). [`Tampering::Truncated`]: the last
+        /// record left, `after`.
         sequence: u64,
         /// What the damage looks like.
         how: Tampering,
@@ -1004,12 +1134,22 @@ pub enum Verification {
 pub enum Tampering {
     /// The record's content, number or tag changed.
     Altered,
-    /// Records are missing between two that are whole.
+    /// Records are missing between two that are whole. With gapped numbering an altered
+    /// record can look the same: the chain cannot tell them apart.
     Removed,
     /// Records are whole but out of order.
     Reordered,
-    /// The log ends before the sequence number seen elsewhere.
+    /// The log ends before the last record of its clean close, or before the sequence number
+    /// seen elsewhere (`expected_last`).
     Truncated,
+}
+
+/// A record's CRC-32C: over the log's epoch, then the record up to its CRC field.
+fn record_crc(epoch: u32, body: &[u8]) -> u32 {
+    let mut digest = CRC32C.digest();
+    digest.update(&epoch.to_be_bytes());
+    digest.update(body);
+    digest.finalize()
 }
 
 /// Reads `buf.len()` bytes of the ring from offset `at`, wrapping at the end.
