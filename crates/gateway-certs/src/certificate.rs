@@ -230,7 +230,7 @@ impl DistinguishedName {
             .and_then(|atv| string_value(&atv.value));
         Self {
             der: name.to_der().unwrap_or_default(),
-            text: alloc::format!("{name}"),
+            text: rfc2253(name),
             common_name,
         }
     }
@@ -245,6 +245,39 @@ impl DistinguishedName {
     pub fn display_name(&self) -> &str {
         self.common_name.as_deref().unwrap_or(&self.text)
     }
+}
+
+/// The name as `openssl x509 -nameopt RFC2253` prints it: every attribute in reverse DER
+/// order (so a multi-valued RDN's attributes too), `,` between RDNs and `+` inside one, RFC 4514
+/// escapes, and every byte of a non-ASCII character as `\XX` (OpenSSL's ESC_MSB:
+/// `O=M\C3\BCller`).
+fn rfc2253(name: &Name) -> String {
+    use core::fmt::Write as _;
+    let attributes: Vec<(usize, String)> = name
+        .0
+        .iter()
+        .enumerate()
+        .flat_map(|(rdn, set)| set.0.iter().map(move |atv| (rdn, alloc::format!("{atv}"))))
+        .collect();
+    let mut out = String::new();
+    let mut previous = None;
+    for (rdn, text) in attributes.iter().rev() {
+        if let Some(previous) = previous {
+            out.push(if previous == *rdn { '+' } else { ',' });
+        }
+        for c in text.chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                let mut utf8 = [0u8; 4];
+                for byte in c.encode_utf8(&mut utf8).bytes() {
+                    let _ = write!(out, "\\{byte:02X}");
+                }
+            }
+        }
+        previous = Some(*rdn);
+    }
+    out
 }
 
 fn string_value(value: &Any) -> Option<String> {
@@ -450,6 +483,10 @@ pub enum SignatureAlgorithm {
     EcdsaWithSha512,
     /// dsa-with-SHA1.
     DsaWithSha1,
+    /// dsa-with-SHA224 (RFC 5758).
+    DsaWithSha224,
+    /// dsa-with-SHA256 (RFC 5758).
+    DsaWithSha256,
     /// Ed25519.
     Ed25519,
     /// Ed448.
@@ -476,6 +513,8 @@ impl SignatureAlgorithm {
             o if o == rfc5912::ECDSA_WITH_SHA_384 => Self::EcdsaWithSha384,
             o if o == rfc5912::ECDSA_WITH_SHA_512 => Self::EcdsaWithSha512,
             o if o == rfc5912::DSA_WITH_SHA_1 => Self::DsaWithSha1,
+            o if o == DSA_WITH_SHA_224 => Self::DsaWithSha224,
+            o if o == DSA_WITH_SHA_256 => Self::DsaWithSha256,
             o if o == rfc8410::ID_ED_25519 => Self::Ed25519,
             o if o == rfc8410::ID_ED_448 => Self::Ed448,
             _ => Self::Unknown,
@@ -499,6 +538,8 @@ impl SignatureAlgorithm {
             Self::EcdsaWithSha384 => "ecdsa-with-SHA384",
             Self::EcdsaWithSha512 => "ecdsa-with-SHA512",
             Self::DsaWithSha1 => "dsa_with_SHA1",
+            Self::DsaWithSha224 => "dsa_with_SHA224",
+            Self::DsaWithSha256 => "dsa_with_SHA256",
             Self::Ed25519 => "ED25519",
             Self::Ed448 => "ED448",
             Self::Unknown => "unknown",
@@ -517,6 +558,10 @@ impl SignatureAlgorithm {
         )
     }
 }
+
+/// dsa-with-SHA224 and dsa-with-SHA256 (RFC 5758 3.1).
+const DSA_WITH_SHA_224: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.1");
+const DSA_WITH_SHA_256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.2");
 
 /// ecdsa-with-SHA1 (RFC 3279 2.2.3), not in the RFC 5912 module of `const-oid`.
 const ECDSA_WITH_SHA_1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");

@@ -57,8 +57,12 @@ pub enum KeyAlgorithm {
     Ed25519,
     /// Ed448.
     Ed448,
-    /// DSA.
-    Dsa,
+    /// DSA, with the size of its prime p (what OpenSSL prints as "Public-Key: (N bit)"),
+    /// when the parameters are in the key.
+    Dsa {
+        /// Bits of p, counted from its highest set bit.
+        bits: Option<u32>,
+    },
     /// Another algorithm, by OID.
     Other {
         /// The algorithm OID, dotted.
@@ -75,7 +79,8 @@ impl KeyAlgorithm {
             Self::Ec { curve } => curve.bits(),
             Self::Ed25519 => Some(256),
             Self::Ed448 => Some(456),
-            Self::Dsa | Self::Other { .. } => None,
+            Self::Dsa { bits } => *bits,
+            Self::Other { .. } => None,
         }
     }
 }
@@ -86,7 +91,7 @@ impl KeyAlgorithm {
         match oid {
             ED25519_OID => Self::Ed25519,
             ED448_OID => Self::Ed448,
-            DSA_OID => Self::Dsa,
+            DSA_OID => Self::Dsa { bits: None },
             _ => Self::Other {
                 oid: alloc::format!("{oid}"),
             },
@@ -101,7 +106,8 @@ impl fmt::Display for KeyAlgorithm {
             Self::Ec { curve } => write!(f, "EC {curve}"),
             Self::Ed25519 => f.write_str("Ed25519"),
             Self::Ed448 => f.write_str("Ed448"),
-            Self::Dsa => f.write_str("DSA"),
+            Self::Dsa { bits: Some(bits) } => write!(f, "DSA {bits} bits"),
+            Self::Dsa { bits: None } => f.write_str("DSA"),
             Self::Other { oid } => write!(f, "algorithm {oid}"),
         }
     }
@@ -120,6 +126,12 @@ pub enum Curve {
     P521,
     /// secp256k1.
     Secp256k1,
+    /// brainpoolP256r1 (RFC 5639).
+    BrainpoolP256r1,
+    /// brainpoolP384r1 (RFC 5639).
+    BrainpoolP384r1,
+    /// brainpoolP512r1 (RFC 5639).
+    BrainpoolP512r1,
     /// Another named curve, by OID.
     Named {
         /// The curve OID, dotted.
@@ -144,6 +156,9 @@ impl Curve {
             P384_OID => Self::P384,
             P521_OID => Self::P521,
             SECP256K1_OID => Self::Secp256k1,
+            BRAINPOOL_P256R1_OID => Self::BrainpoolP256r1,
+            BRAINPOOL_P384R1_OID => Self::BrainpoolP384r1,
+            BRAINPOOL_P512R1_OID => Self::BrainpoolP512r1,
             _ => Self::Named {
                 oid: alloc::format!("{oid}"),
             },
@@ -153,8 +168,9 @@ impl Curve {
     /// The field size in bits, for a curve this crate knows.
     pub fn bits(&self) -> Option<u32> {
         match self {
-            Self::P256 | Self::Secp256k1 => Some(256),
-            Self::P384 => Some(384),
+            Self::P256 | Self::Secp256k1 | Self::BrainpoolP256r1 => Some(256),
+            Self::P384 | Self::BrainpoolP384r1 => Some(384),
+            Self::BrainpoolP512r1 => Some(512),
             Self::P521 => Some(521),
             Self::Named { .. } | Self::Explicit => None,
         }
@@ -168,6 +184,9 @@ impl fmt::Display for Curve {
             Self::P384 => f.write_str("P-384"),
             Self::P521 => f.write_str("P-521"),
             Self::Secp256k1 => f.write_str("secp256k1"),
+            Self::BrainpoolP256r1 => f.write_str("brainpoolP256r1"),
+            Self::BrainpoolP384r1 => f.write_str("brainpoolP384r1"),
+            Self::BrainpoolP512r1 => f.write_str("brainpoolP512r1"),
             Self::Named { oid } => write!(f, "curve {oid}"),
             Self::Explicit => f.write_str("explicit parameters"),
         }
@@ -231,7 +250,12 @@ impl PublicKey {
                 material: Material::Ec(point),
             });
         }
-        let algorithm = KeyAlgorithm::other(oid);
+        let algorithm = match KeyAlgorithm::other(oid) {
+            KeyAlgorithm::Dsa { .. } => KeyAlgorithm::Dsa {
+                bits: info.algorithm.parameters.and_then(dsa_prime_bits),
+            },
+            other => other,
+        };
         let raw = match algorithm {
             KeyAlgorithm::Ed25519 | KeyAlgorithm::Ed448 => key.into(),
             _ => spki.into(),
@@ -258,12 +282,7 @@ impl PublicKey {
 
     fn rsa(modulus: &[u8], exponent: &[u8]) -> Self {
         let modulus = strip_zeros(modulus);
-        let bits = modulus.first().map_or(0, |&top| {
-            u32::try_from(modulus.len())
-                .unwrap_or(u32::MAX / 8)
-                .saturating_mul(8)
-                .saturating_sub(top.leading_zeros())
-        });
+        let bits = bit_length(modulus);
         Self {
             algorithm: KeyAlgorithm::Rsa { bits },
             material: Material::Rsa {
@@ -440,3 +459,28 @@ const P256_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3
 const P384_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
 const P521_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const SECP256K1_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.10");
+const BRAINPOOL_P256R1_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+const BRAINPOOL_P384R1_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
+const BRAINPOOL_P512R1_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.13");
+
+/// Bits of a big-endian unsigned integer without leading zero bytes, from its highest set bit.
+fn bit_length(magnitude: &[u8]) -> u32 {
+    magnitude.first().map_or(0, |&top| {
+        u32::try_from(magnitude.len())
+            .unwrap_or(u32::MAX / 8)
+            .saturating_mul(8)
+            .saturating_sub(top.leading_zeros())
+    })
+}
+
+/// The size of p in DSA's Dss-Parms (RFC 3279 2.3.2: SEQUENCE { p, q, g INTEGER }).
+fn dsa_prime_bits(parameters: der::asn1::AnyRef<'_>) -> Option<u32> {
+    if der::Tagged::tag(&parameters) != der::Tag::Sequence {
+        return None;
+    }
+    let mut reader = der::SliceReader::new(parameters.value()).ok()?;
+    let p = der::asn1::UintRef::decode(&mut reader).ok()?;
+    Some(bit_length(strip_zeros(p.as_bytes())))
+}

@@ -67,7 +67,7 @@ impl StrengthPolicy {
                 Some(_) => {}
                 None => weaknesses.push(Weakness::UnknownCurve),
             },
-            KeyAlgorithm::Dsa => weaknesses.push(Weakness::Dsa),
+            KeyAlgorithm::Dsa { .. } => weaknesses.push(Weakness::Dsa),
             KeyAlgorithm::Other { .. } => weaknesses.push(Weakness::UnknownAlgorithm),
             _ => {}
         }

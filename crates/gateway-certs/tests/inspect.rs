@@ -115,6 +115,8 @@ fn every_field_matches_openssl() {
                     Some("prime256v1") => Curve::P256,
                     Some("secp384r1") => Curve::P384,
                     Some("secp521r1") => Curve::P521,
+                    Some("brainpoolP256r1") => Curve::BrainpoolP256r1,
+                    Some("brainpoolP384r1") => Curve::BrainpoolP384r1,
                     Some(other) => panic!("{context}: curve {other}"),
                     None => {
                         assert!(o.find("Field Type:").is_some(), "{context}");
@@ -128,6 +130,11 @@ fn every_field_matches_openssl() {
             }
             KeyAlgorithm::Ed25519 => {
                 assert_eq!(o.find("Public Key Algorithm:"), Some("ED25519"));
+            }
+            // Review item 13: DSA's size was None (OpenSSL: the size of p).
+            KeyAlgorithm::Dsa { bits } => {
+                assert_eq!(o.find("Public Key Algorithm:"), Some("dsaEncryption"));
+                assert_eq!(*bits, size, "{context}");
             }
             other => panic!("{context}: unexpected {other:?}"),
         }

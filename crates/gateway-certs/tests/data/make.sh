@@ -117,6 +117,25 @@ sign p521 "/CN=p521.example.com" root server 20240101000000Z 20340101000000Z
 key ed25519 -algorithm ED25519
 sign ed25519 "/CN=ed25519.example.com" root server 20240101000000Z 20340101000000Z
 
+# RFC 5639 curves, and DSA (self-signed, so that the signature is dsa_with_SHA256 too).
+key brainpool256 -algorithm EC -pkeyopt ec_paramgen_curve:brainpoolP256r1
+sign brainpool256 "/CN=brainpool256.example.com" root server 20240101000000Z 20340101000000Z
+key brainpool384 -algorithm EC -pkeyopt ec_paramgen_curve:brainpoolP384r1
+sign brainpool384 "/CN=brainpool384.example.com" root server 20240101000000Z 20340101000000Z
+openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$work/dsa.param" 2> /dev/null
+openssl genpkey -quiet -paramfile "$work/dsa.param" -out dsa2048.key 2> /dev/null
+sign dsa2048 "/CN=dsa2048.example.com" self device 20240101000000Z 20340101000000Z
+
+# Names as OpenSSL's RFC 2253 output writes them: UTF-8 (non-ASCII escaped byte by byte) and
+# a multi-valued RDN (its attributes in reverse DER order).
+key umlaut -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+openssl req -x509 -new -key umlaut.key -utf8 -subj "/C=DE/O=Müller & Söhne, Zürich/CN=umlaut.example.com" \
+    -days 3650 -config "$work/ca.cnf" -extensions device -out umlaut.pem
+key multi-rdn -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+openssl req -x509 -new -key multi-rdn.key -multivalue-rdn \
+    -subj "/C=TW/CN=multi.example.com+OU=Unit A+O=Gateway Test" \
+    -days 3650 -config "$work/ca.cnf" -extensions device -out multi-rdn.pem
+
 # Weak signatures, and dates.
 key sha1 -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 sign sha1 "/CN=sha1.example.com" root server 20240101000000Z 20340101000000Z -md sha1
