@@ -93,8 +93,18 @@ impl Certificate {
     /// [`CertificateError`] when the DER is not a certificate or a field this module reads is
     /// malformed.
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
-        let parsed = x509_cert::Certificate::from_der(der)
-            .map_err(|e| CertificateError::Malformed(alloc::format!("{e}")))?;
+        let malformed = |e: der::Error| CertificateError::Malformed(alloc::format!("{e}"));
+        // UTCTime 50-69 is 1950-1969 (RFC 5280 4.1.2.5), which the DER crate cannot hold:
+        // such a time is read as the epoch, the earliest this crate's UnixTime has (no clock
+        // reads earlier, so no status changes). The fingerprint and the stored DER are the
+        // certificate's own bytes.
+        let parsed = match x509_cert::Certificate::from_der(der) {
+            Ok(parsed) => parsed,
+            Err(error) => match before_epoch_as_epoch(der) {
+                Some(patched) => x509_cert::Certificate::from_der(&patched).map_err(malformed)?,
+                None => return Err(malformed(error)),
+            },
+        };
         let tbs = &parsed.tbs_certificate;
         let not_before = UnixTime(tbs.validity.not_before.to_unix_duration().as_secs());
         let not_after = UnixTime(tbs.validity.not_after.to_unix_duration().as_secs());
@@ -557,6 +567,50 @@ impl SignatureAlgorithm {
                 | Self::DsaWithSha1
         )
     }
+}
+
+/// A copy of `der` whose validity UTCTimes of 1950-1969 read `700101000000Z`, or `None` when
+/// it has none (or is not a certificate's shape).
+fn before_epoch_as_epoch(der: &[u8]) -> Option<Vec<u8>> {
+    use der::{Reader as _, SliceReader};
+
+    /// The header and content of the TLV at the start of `bytes`: (header length, total).
+    fn tlv(bytes: &[u8]) -> Option<(usize, usize)> {
+        let mut reader = SliceReader::new(bytes).ok()?;
+        let header = der::Header::decode(&mut reader).ok()?;
+        let header_len = usize::try_from(reader.position()).ok()?;
+        let content = usize::try_from(header.length).ok()?;
+        Some((header_len, header_len.checked_add(content)?))
+    }
+    let (cert_header, _) = tlv(der)?;
+    let tbs_at = cert_header;
+    let (tbs_header, _) = tlv(der.get(tbs_at..)?)?;
+    let mut at = tbs_at.checked_add(tbs_header)?;
+    // [0] version (optional), serialNumber, signature, issuer: skip to validity.
+    if der.get(at) == Some(&0xA0) {
+        at = at.checked_add(tlv(der.get(at..)?)?.1)?;
+    }
+    for _ in 0..3 {
+        at = at.checked_add(tlv(der.get(at..)?)?.1)?;
+    }
+    let (validity_header, _) = tlv(der.get(at..)?)?;
+    let mut time_at = at.checked_add(validity_header)?;
+    let mut patched = der.to_vec();
+    let mut changed = false;
+    for _ in 0..2 {
+        let (header, total) = tlv(der.get(time_at..)?)?;
+        let value = der.get(time_at.checked_add(header)?..time_at.checked_add(total)?)?;
+        let utc_time = der.get(time_at) == Some(&0x17);
+        if utc_time && value.len() == 13 && matches!(value.first(), Some(b'5' | b'6')) {
+            let start = time_at.checked_add(header)?;
+            patched
+                .get_mut(start..start.checked_add(13)?)?
+                .copy_from_slice(b"700101000000Z");
+            changed = true;
+        }
+        time_at = time_at.checked_add(total)?;
+    }
+    changed.then_some(patched)
 }
 
 /// dsa-with-SHA224 and dsa-with-SHA256 (RFC 5758 3.1).

@@ -277,3 +277,23 @@ fn malformed_der_is_an_error() {
     assert!(Certificate::from_der(&trailing).is_err());
     assert!(Certificate::from_der(&der).is_ok());
 }
+
+#[test]
+fn a_not_before_in_the_1950s_reads_as_the_epoch() {
+    // Review item 12: UTCTime 50-69 (1950-1969, RFC 5280 4.1.2.5) was refused as malformed.
+    let c = certificate("before-epoch");
+    let o = OpenSsl::load("before-epoch");
+    assert!(
+        o.field("notBefore").starts_with("1950-01-01"),
+        "{}",
+        o.field("notBefore")
+    );
+    assert_eq!(c.validity.not_before(), gateway_certs::status::UnixTime(0));
+    assert_eq!(
+        c.validity.not_after().0,
+        common::iso_8601(o.field("notAfter"))
+    );
+    // The certificate is its own bytes: the fingerprint is OpenSSL's.
+    assert_eq!(c.fingerprint.to_string(), o.field("sha256 Fingerprint"));
+    assert_eq!(c.subject.text, o.field("subject"));
+}

@@ -126,6 +126,10 @@ openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$
 openssl genpkey -quiet -paramfile "$work/dsa.param" -out dsa2048.key 2> /dev/null
 sign dsa2048 "/CN=dsa2048.example.com" self device 20240101000000Z 20340101000000Z
 
+# notBefore in 1950 (UTCTime "50", RFC 5280 4.1.2.5).
+key before-epoch -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+sign before-epoch "/CN=before-epoch.example.com" root server 19500101000000Z 20340101000000Z
+
 # Names as OpenSSL's RFC 2253 output writes them: UTF-8 (non-ASCII escaped byte by byte) and
 # a multi-valued RDN (its attributes in reverse DER order).
 key umlaut -algorithm EC -pkeyopt ec_paramgen_curve:P-256
