@@ -46,6 +46,23 @@ fn fresh(settings: LogSettings, key: Option<ChainKey>) -> LocalLog<MemoryStorage
     log
 }
 
+/// Opens the log in `bytes` with the default settings and no key.
+fn reopen(
+    bytes: Vec<u8>,
+) -> (
+    LocalLog<MemoryStorage<Vec<u8>>>,
+    gateway_audit::log::Recovery,
+) {
+    LocalLog::open(
+        MemoryStorage(bytes),
+        LogSettings::default(),
+        None,
+        None,
+        ClockQuality::default(),
+    )
+    .unwrap()
+}
+
 /// Appends records numbered from the log's next number; returns the numbers used.
 fn fill<S: Storage>(log: &mut LocalLog<S>, count: usize) -> Vec<u64> {
     let mut numbers = Vec::new();
@@ -440,14 +457,7 @@ fn a_format_leaves_no_old_record_readable() {
     let mut log = LocalLog::format(MemoryStorage(bytes), LogSettings::default(), None, 1).unwrap();
     assert_eq!(fill(&mut log, 5), [1, 2, 3, 4, 5]);
     let bytes = log.close().unwrap().0;
-    let (mut reopened, recovery) = LocalLog::open(
-        MemoryStorage(bytes.clone()),
-        LogSettings::default(),
-        None,
-        None,
-        ClockQuality::default(),
-    )
-    .unwrap();
+    let (mut reopened, recovery) = reopen(bytes.clone());
     assert_eq!(recovery.records, 5);
     assert_eq!(
         stored(&mut reopened)
@@ -479,14 +489,7 @@ fn a_format_leaves_no_old_record_readable() {
         };
         let formatted = LocalLog::format(storage, LogSettings::default(), None, 1).unwrap();
         let bytes = formatted.into_storage().bytes;
-        let (mut log, _) = LocalLog::open(
-            MemoryStorage(bytes),
-            LogSettings::default(),
-            None,
-            None,
-            ClockQuality::default(),
-        )
-        .unwrap();
+        let (mut log, _) = reopen(bytes);
         let numbers: Vec<u64> = stored(&mut log).iter().map(|(s, _)| *s).collect();
         // The new log may hold the unclean-shutdown record of the interrupted format.
         let new_log = numbers.iter().all(|&s| s <= 2);
@@ -594,14 +597,7 @@ fn verification_names_only_numbers_that_exist() {
     let mut log = fresh(LogSettings::default(), None);
     fill(&mut log, 5);
     let bytes = log.into_storage().0;
-    let (log, recovery) = LocalLog::open(
-        MemoryStorage(bytes),
-        LogSettings::default(),
-        None,
-        None,
-        ClockQuality::default(),
-    )
-    .unwrap();
+    let (log, recovery) = reopen(bytes);
     assert_eq!(recovery.unclean_shutdown, Some(7));
     let mut bytes = log.close().unwrap().0;
     // Record 7's stored kind byte sits in its payload; flip a byte inside its payload.
@@ -630,34 +626,23 @@ fn the_overflow_record_is_written_once_across_restarts() {
         }
         overflows
     }
-    let reopen = |bytes| {
-        LocalLog::open(
-            MemoryStorage(bytes),
-            LogSettings::default(),
-            None,
-            None,
-            ClockQuality::default(),
-        )
-        .unwrap()
-        .0
-    };
     let mut log = fresh(LogSettings::default(), None);
     assert_eq!(appends(&mut log, 60), 1);
     let mut bytes = log.close().unwrap().0;
     for _ in 0..3 {
-        let mut log = reopen(bytes);
+        let mut log = reopen(bytes).0;
         assert_eq!(appends(&mut log, 10), 0, "not again after a restart");
         bytes = log.close().unwrap().0;
     }
     // Not after a power cut either, nor once a clear has re-armed it and it fired again.
-    let mut log = reopen(bytes);
+    let mut log = reopen(bytes).0;
     assert_eq!(appends(&mut log, 3), 0);
-    let mut log = reopen(log.into_storage().0);
+    let mut log = reopen(log.into_storage().0).0;
     assert_eq!(appends(&mut log, 3), 0);
     let next = log.last_sequence() + 1;
     log.clear(&record(next, "cleared")).unwrap();
     assert_eq!(appends(&mut log, 60), 1);
-    let mut log = reopen(log.close().unwrap().0);
+    let mut log = reopen(log.close().unwrap().0).0;
     assert_eq!(appends(&mut log, 10), 0);
 }
 
