@@ -13,7 +13,7 @@
 )]
 
 use crate::constants::{MAX_PDU_LEN, MAX_RTU_ADU_LEN, MAX_TCP_ADU_LEN};
-use crate::rtu::{Direction, RtuDeframer, RtuEvent, RtuFrame};
+use crate::rtu::{Direction, FrameTiming, RtuDeframer, RtuEvent, RtuFrame};
 use crate::tcp::{TcpDeframer, parse_frame};
 use crate::{Request, Response, ascii, translate};
 
@@ -54,14 +54,19 @@ pub fn rtu_stream(data: &[u8]) {
     } else {
         Direction::Response
     };
-    let timed = control & 2 != 0;
-    let chunk = usize::from(control >> 2).max(1);
-    let chunked = deframe_rtu(direction, stream, chunk, timed);
+    // Bit 1: timestamps; bits 2-5: the chunk size; bits 6-7: what silence may end.
+    let timing = (control & 2 != 0).then_some(match control >> 6 {
+        2 => FrameTiming::StrictT3_5,
+        3 => FrameTiming::StrictT1_5,
+        _ => FrameTiming::ByLength,
+    });
+    let chunk = usize::from((control >> 2) & 0x0F).max(1);
+    let chunked = deframe_rtu(direction, stream, chunk, timing);
     assert_eq!(chunked.bytes, stream.len(), "every byte accounted for once");
-    if !timed {
+    if timing.is_none() {
         assert_eq!(
             chunked,
-            deframe_rtu(direction, stream, stream.len().max(1), false),
+            deframe_rtu(direction, stream, stream.len().max(1), None),
             "chunks of {chunk} and one piece differ"
         );
     }
@@ -105,13 +110,22 @@ impl Yield {
     }
 }
 
-fn deframe_rtu(direction: Direction, stream: &[u8], chunk: usize, timed: bool) -> Yield {
+fn deframe_rtu(
+    direction: Direction,
+    stream: &[u8],
+    chunk: usize,
+    timing: Option<FrameTiming>,
+) -> Yield {
     let serial =
         crate::rtu::SerialConfig::rtu(core::num::NonZeroU32::new(19_200).expect("nonzero"));
-    let mut deframer = if timed {
-        RtuDeframer::with_timing(direction, &serial)
-    } else {
-        RtuDeframer::new(direction)
+    let timed = timing.is_some();
+    let mut deframer = match timing {
+        Some(timing) => {
+            let mut deframer = RtuDeframer::with_timing(direction, &serial);
+            deframer.set_frame_timing(timing);
+            deframer
+        }
+        None => RtuDeframer::new(direction),
     };
     let mut seen = Yield::default();
     let mut now = 0u64;
@@ -136,6 +150,15 @@ fn deframe_rtu(direction: Direction, stream: &[u8], chunk: usize, timed: bool) -
         } else {
             100
         };
+        // The caller's timer, when the deframer asked for one before these bytes came.
+        let at = crate::time::Instant::from_micros(now);
+        if deframer
+            .poll_timeout()
+            .is_some_and(|deadline| deadline <= at)
+        {
+            deframer.handle_timeout(at);
+            drain(&mut deframer, &mut seen);
+        }
         let mut input = piece;
         let mut rounds = 0;
         while !input.is_empty() {
