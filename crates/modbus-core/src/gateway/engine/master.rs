@@ -203,6 +203,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         index: usize,
         now: Instant,
     ) -> Option<Transmit<'_>> {
+        self.drop_stale(channel);
         let ch = self.channels.get_mut(usize::from(channel.0))?;
         let slot = self.slots.get_mut(index)?;
         let Target::Serial {
@@ -216,7 +217,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let bytes = slot.buf.get(..slot.len)?;
         slot.attempts = slot.attempts.saturating_add(1);
         let attempt = slot.attempts;
-        let (tx_end, stale) = ch.start_transmission(bytes.len(), now);
+        let tx_end = ch.start_transmission(bytes.len(), now);
         ch.echo.record(bytes, ch.config.echo_suppression);
         if let Owner::Client(id) = slot.owner {
             ch.last_served = Some(id.index);
@@ -245,13 +246,6 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 Event::BroadcastSent { channel }
             }
         };
-        if stale > 0 {
-            self.push_event(Event::SerialDiscarded {
-                channel,
-                len: stale,
-                reason: DiscardReason::Stale,
-            });
-        }
         self.push_event(event);
         if !awaits_answer {
             self.complete_unanswered(index);

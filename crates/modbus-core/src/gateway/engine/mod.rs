@@ -597,24 +597,17 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         slot.state = SlotState::Free;
         let owner = slot.owner;
         slot.owner = Owner::Orphan;
+        if let Owner::Serial(channel) = owner {
+            self.drop_stale(channel);
+        }
+        let slot = self.slots.get(index)?;
         let bytes = slot.buf.get(..slot.len)?;
         match owner {
             Owner::Client(connection) => Some(Transmit::Tcp { connection, bytes }),
             Owner::Serial(channel) => {
                 let ch = self.channels.get_mut(usize::from(channel.0))?;
-                let (_, stale) = ch.start_transmission(bytes.len(), now);
+                ch.start_transmission(bytes.len(), now);
                 ch.echo.record(bytes, ch.config.echo_suppression);
-                if stale > 0 {
-                    push_event(
-                        &mut self.events,
-                        &mut self.events_lost,
-                        Event::SerialDiscarded {
-                            channel,
-                            len: stale,
-                            reason: DiscardReason::Stale,
-                        },
-                    );
-                }
                 Some(Transmit::Serial { channel, bytes })
             }
             Owner::Orphan => None,
@@ -643,7 +636,23 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     }
 
     fn push_event(&mut self, event: Event) {
-        push_event(&mut self.events, &mut self.events_lost, event);
+        if self.events.is_full() {
+            self.events.pop_front();
+            self.events_lost = self.events_lost.saturating_add(1);
+        }
+        // Cannot fail: there is room after the pop above.
+        let _ = self.events.push_back(event);
+    }
+
+    /// `channel` is about to send: what its deframer holds cannot answer that frame.
+    fn drop_stale(&mut self, channel: ChannelId) {
+        let Some(ch) = self.channels.get_mut(usize::from(channel.0)) else {
+            return;
+        };
+        let stale = ch.deframer.reset();
+        if stale > 0 {
+            self.discard_serial(channel, stale, DiscardReason::Stale);
+        }
     }
 
     /// Received bytes dropped on `channel`: counted and reported.
@@ -660,17 +669,6 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             reason,
         });
     }
-}
-
-/// Queues `event`, dropping the oldest (counted in `lost`) when the queue is full; a free
-/// function so that it can run while a slot's buffer is borrowed.
-fn push_event(events: &mut Deque<Event, EVENT_CAPACITY>, lost: &mut u32, event: Event) {
-    if events.is_full() {
-        events.pop_front();
-        *lost = lost.saturating_add(1);
-    }
-    // Cannot fail: there is room after the pop above.
-    let _ = events.push_back(event);
 }
 
 /// FC 05, 06, 0F, 10, 15 and 16 are the writes MB-SL 2.1 allows as broadcast.

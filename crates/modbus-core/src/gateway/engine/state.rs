@@ -126,21 +126,15 @@ pub(super) struct Channel {
 }
 
 impl Channel {
-    /// The channel sends `len` bytes from `now`: what is buffered cannot answer them.
-    /// Returns when they will have left the line and how many stale bytes were dropped.
-    pub(super) fn start_transmission(&mut self, len: usize, now: Instant) -> (Instant, usize) {
-        let stale = self.deframer.reset();
-        self.counters.discarded_bytes = self
-            .counters
-            .discarded_bytes
-            .wrapping_add(u16::try_from(stale).unwrap_or(u16::MAX));
+    /// The channel sends `len` bytes from `now`; returns when they will have left the line.
+    pub(super) fn start_transmission(&mut self, len: usize, now: Instant) -> Instant {
         self.counters.bus_messages = self.counters.bus_messages.wrapping_add(1);
         self.unanswered = None;
         self.sent_until = now.saturating_add(self.config.serial.transmission_time(len));
         self.ready_at = self
             .sent_until
             .saturating_add(self.config.inter_frame_delay());
-        (self.sent_until, stale)
+        self.sent_until
     }
 
     /// When the attempt in flight fails for its CRC error, if it had one.
