@@ -1,10 +1,11 @@
 //! Replays the fuzz seed corpus (`fuzz/corpus/certificate_import/`) through the fuzz helper,
 //! so its laws run in every `cargo test`.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 #[test]
 fn fuzz_seed_corpus_replays() {
-    let targets: [(&str, fn(&[u8])); 1] = [(
+    type Check = fn(&[u8]);
+    let targets: [(&str, Check); 1] = [(
         "certificate_import",
         gateway_certs::fuzzing::certificate_import,
     )];

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use gateway_policy::access::{AccessListConfig, EntryConfig};
 use gateway_policy::banner::AIG_302_DEFAULT_TEXT;
 use gateway_policy::dashboard::{
-    self, Account, AllowRule, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
-    CheckResult, DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall, FirmwareSummary,
-    HttpsSummary, IotEdge, LockoutSummary, LoggingSummary, OpenPort, PasswordPolicySummary,
-    Provisioning, Report, ResetButton, ScanPolicy, ServiceStatus, Session, Severity, SnmpSummary,
-    SnmpVersion, TlsVersion,
+    self, AccountSummary, AllowRule, BackupSummary, BannerSummary, CertificateSummary,
+    CertificateUsage, CheckResult, DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall,
+    FirmwareSummary, HttpsSummary, IotEdge, LockoutSummary, LoggingSummary, OpenPort,
+    PasswordPolicySummary, Provisioning, Report, ResetButton, ResultCounts, ScanPolicy,
+    ServiceStatus, SessionSummary, Severity, SnmpSummary, SnmpVersion, TlsVersion,
 };
 use gateway_policy::services::{ServiceId, ServiceState, Transport};
 use gateway_policy::time::UnixTime;
@@ -31,8 +31,8 @@ fn date(text: &str) -> UnixTime {
     text.parse().unwrap()
 }
 
-fn account(name: &str, administrator: bool) -> Account {
-    Account {
+fn account(name: &str, administrator: bool) -> AccountSummary {
+    AccountSummary {
         name: name.into(),
         administrator,
         active: true,
@@ -102,7 +102,7 @@ fn failing() -> DeviceSnapshot {
         }),
         access_list: Some(AccessListConfig::mgate_default()),
         accounts: Some(vec![
-            Account {
+            AccountSummary {
                 password_changed: Some(date("2025-01-10")),
                 default_password: Some(true),
                 last_login: Some(date("2026-11-21")),
@@ -111,13 +111,13 @@ fn failing() -> DeviceSnapshot {
             account("operator", false),
         ]),
         sessions: Some(vec![
-            Session {
+            SessionSummary {
                 account: "admin".into(),
                 source: "192.168.127.10".parse().unwrap(),
                 started: None,
                 displaced: None,
             },
-            Session {
+            SessionSummary {
                 account: "admin".into(),
                 source: "::ffff:10.9.9.9".parse().unwrap(),
                 started: None,
@@ -235,15 +235,15 @@ fn passing() -> DeviceSnapshot {
         }),
         access_list: Some(list),
         accounts: Some(vec![
-            Account {
+            AccountSummary {
                 last_login: Some(date("2026-01-02")),
                 ..account("admin", true)
             },
-            Account {
+            AccountSummary {
                 last_login: Some(date("2026-11-21")),
                 ..account("site-admin", true)
             },
-            Account {
+            AccountSummary {
                 active: false,
                 default_password: Some(true),
                 password_changed: None,
@@ -251,13 +251,13 @@ fn passing() -> DeviceSnapshot {
             },
         ]),
         sessions: Some(vec![
-            Session {
+            SessionSummary {
                 account: "site-admin".into(),
                 source: "192.168.127.10".parse().unwrap(),
                 started: Some(date("2026-11-22T08:00:00Z")),
                 displaced: None,
             },
-            Session {
+            SessionSummary {
                 account: "operator".into(),
                 source: "192.168.127.11".parse().unwrap(),
                 started: None,
@@ -477,7 +477,13 @@ fn every_check_fails_on_the_failing_snapshot() {
             "{id}"
         );
     }
-    assert_eq!(report.counts(), [0, expected.len(), 0, 0]);
+    assert_eq!(
+        report.counts(),
+        ResultCounts {
+            failed: expected.len(),
+            ..ResultCounts::default()
+        }
+    );
     assert!(report.failures(Severity::Critical).count() == 1);
 }
 

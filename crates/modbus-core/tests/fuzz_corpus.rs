@@ -1,10 +1,11 @@
 //! Replays the fuzz seed corpus (`fuzz/corpus/<target>/`) through the fuzz helpers, so the
 //! laws they check run in every `cargo test`.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
 #[test]
 fn fuzz_seed_corpus_replays() {
-    let targets: [(&str, fn(&[u8])); 5] = [
+    type Check = fn(&[u8]);
+    let targets: [(&str, Check); 5] = [
         ("pdu", modbus_core::fuzzing::pdu),
         ("rtu_stream", modbus_core::fuzzing::rtu_stream),
         ("tcp_stream", modbus_core::fuzzing::tcp_stream),

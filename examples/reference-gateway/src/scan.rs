@@ -8,9 +8,9 @@ use gateway_audit::event::{EventKind, Kind};
 use gateway_certs::status::{CertStatus, UnixTime as CertTime};
 use gateway_certs::store::{Origin as CertOrigin, Source, Store};
 use gateway_policy::dashboard::{
-    self, Account, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage, CheckResult,
-    DeviceSnapshot, EventGroup, EventRouting, FirmwareSummary, LoggingSummary, OpenPort, Report,
-    Severity,
+    self, AccountSummary, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
+    CheckResult, DeviceSnapshot, EventGroup, EventRouting, FirmwareSummary, LoggingSummary,
+    OpenPort, Report, Severity,
 };
 use gateway_policy::password::storage::{HashBounds, HashParams, Hasher, SALT_LEN};
 use gateway_policy::password::{VENDOR_DEFAULTS, Verdict};
@@ -191,12 +191,12 @@ fn snapshot(config: &Config, store: &Store, now: UnixTime) -> DeviceSnapshot {
 /// The accounts, each checked against the vendor default passwords. The configuration loader
 /// has refused unusable hashes (`HashBounds::check`), so each check is one bounded argon2
 /// verification; a hasher that cannot be built leaves the answer unknown, never "no".
-fn accounts(config: &Config) -> Vec<Account> {
+fn accounts(config: &Config) -> Vec<AccountSummary> {
     let hasher = Hasher::new(HashParams::OWASP, HashBounds::DEFAULT, &[0x5a; SALT_LEN]).ok();
     config
         .accounts
         .iter()
-        .map(|account| Account {
+        .map(|account| AccountSummary {
             name: account.name.clone(),
             administrator: account.administrator,
             active: account.active,

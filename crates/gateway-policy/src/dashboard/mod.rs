@@ -36,10 +36,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 pub use snapshot::{
-    Account, AllowRule, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
+    AccountSummary, AllowRule, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
     DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall, FirmwareSummary, HttpsSummary,
     IotEdge, LockoutSummary, LoggingSummary, OpenPort, PasswordPolicySummary, Provisioning,
-    ResetButton, ServiceStatus, Session, SnmpSummary, SnmpVersion, TlsVersion,
+    ResetButton, ServiceStatus, SessionSummary, SnmpSummary, SnmpVersion, TlsVersion,
 };
 
 use crate::banner::BannerLimits;
@@ -130,16 +130,30 @@ impl Report {
             .filter(move |f| f.result == CheckResult::Fail && f.severity >= severity)
     }
 
-    /// How many findings have each result: pass, fail, not applicable, cannot tell.
-    pub fn counts(&self) -> [usize; 4] {
+    /// How many findings have each result.
+    pub fn counts(&self) -> ResultCounts {
         let count = |result| self.findings.iter().filter(|f| f.result == result).count();
-        [
-            count(CheckResult::Pass),
-            count(CheckResult::Fail),
-            count(CheckResult::NotApplicable),
-            count(CheckResult::CannotTell),
-        ]
+        ResultCounts {
+            passed: count(CheckResult::Pass),
+            failed: count(CheckResult::Fail),
+            not_applicable: count(CheckResult::NotApplicable),
+            cannot_tell: count(CheckResult::CannotTell),
+        }
     }
+}
+
+/// How many findings of a [`Report`] have each [`CheckResult`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ResultCounts {
+    /// [`CheckResult::Pass`].
+    pub passed: usize,
+    /// [`CheckResult::Fail`].
+    pub failed: usize,
+    /// [`CheckResult::NotApplicable`].
+    pub not_applicable: usize,
+    /// [`CheckResult::CannotTell`].
+    pub cannot_tell: usize,
 }
 
 /// One check's result.

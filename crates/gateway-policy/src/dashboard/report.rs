@@ -2,13 +2,18 @@
 
 use core::fmt;
 
-use super::{Category, CheckResult, Report, Severity};
+use super::{Category, CheckResult, Report, ResultCounts, Severity};
 
 impl fmt::Display for Report {
     /// A report for a terminal or a ticket: a summary line, then each category with its
     /// findings, failures first.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [passed, failed, not_applicable, cannot_tell] = self.counts();
+        let ResultCounts {
+            passed,
+            failed,
+            not_applicable,
+            cannot_tell,
+        } = self.counts();
         writeln!(
             f,
             "Security dashboard for {} at {}",

@@ -28,9 +28,9 @@ pub struct DeviceSnapshot {
     /// The accessible IP list (MGate "System Management > Accessible IP List").
     pub access_list: Option<AccessListConfig>,
     /// User accounts.
-    pub accounts: Option<Vec<Account>>,
+    pub accounts: Option<Vec<AccountSummary>>,
     /// Active login sessions.
-    pub sessions: Option<Vec<Session>>,
+    pub sessions: Option<Vec<SessionSummary>>,
     /// The password policy in force.
     pub password_policy: Option<PasswordPolicySummary>,
     /// Login failure lockout.
@@ -113,7 +113,7 @@ pub struct AllowRule {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct Account {
+pub struct AccountSummary {
     /// Account name.
     pub name: String,
     /// Administrator level (the MGate "admin" group, the AIG "Administrator" role).
@@ -141,7 +141,7 @@ const fn yes() -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct Session {
+pub struct SessionSummary {
     /// The account.
     pub account: String,
     /// The client's address.
@@ -505,7 +505,7 @@ impl DeviceSnapshot {
         self.accounts = Some(
             directory
                 .accounts()
-                .map(|account| Account {
+                .map(|account| AccountSummary {
                     name: account.name.to_string(),
                     administrator: directory.role(account.role).is_some_and(|role| {
                         role.permissions
@@ -523,7 +523,7 @@ impl DeviceSnapshot {
                 .sessions
                 .iter()
                 .filter_map(|session| match session.source {
-                    crate::login::Source::Network(source) => Some(Session {
+                    crate::login::Source::Network(source) => Some(SessionSummary {
                         account: session.account.to_string(),
                         source,
                         started: Some(session.started),
