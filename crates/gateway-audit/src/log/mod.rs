@@ -56,16 +56,24 @@
 
 mod chain;
 mod codec;
+mod layout;
+mod region;
 mod storage;
+mod verify;
 
 pub use chain::{ChainKey, TAG_LEN, Tag};
 pub use codec::PayloadError;
+pub use layout::{MAX_RECORD_LEN, MIN_CAPACITY};
 pub use storage::{MemoryStorage, Storage};
-
-use crc::{CRC_32_ISCSI, Crc};
+pub use verify::{Tampering, Verification};
 
 use crate::event::{Event, EventKind, Record};
 use crate::time::{ClockQuality, Timestamp};
+use layout::{
+    Header, Prefix, RECORD_CRC, RECORD_HEADER, RING_START, STATE_OPEN, STATE_OVERFLOWED,
+    STATE_STOPPED,
+};
+use region::Region;
 
 /// What to do when the log is full (the MGate's "Event log oversize action").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -237,7 +245,7 @@ pub fn verify<S: Storage>(
     expected_last: Option<u64>,
 ) -> Result<Verification, LogError<S::Error>> {
     let mut log = LocalLog::new(storage, LogSettings::default(), None)?;
-    match log.read_headers()? {
+    match log.region.read_header()? {
         Some(header) => log.header = header,
         None => {
             return Ok(Verification::Intact {
@@ -250,51 +258,15 @@ pub fn verify<S: Storage>(
     log.verify(key, expected_last)
 }
 
-/// Header slot length.
-const SLOT_LEN: usize = 4 + 4 + 4 + 4 + 4 + 8 + TAG_LEN + 8 + 8 + 8 + TAG_LEN + 4 + 4;
-/// Where the ring starts.
-const RING_START: usize = 2 * SLOT_LEN;
-const MAGIC: &[u8; 4] = b"GAL2";
-const STATE_OPEN: u32 = 1;
-const STATE_STOPPED: u32 = 2;
-/// The overflow record has been written since the last clear or format.
-const STATE_OVERFLOWED: u32 = 4;
-/// Record header: length, sequence, tag.
-const RECORD_HEADER: usize = 2 + 8 + TAG_LEN;
-const RECORD_CRC: usize = 4;
-/// The longest stored record.
-pub const MAX_RECORD_LEN: usize = RECORD_HEADER + codec::MAX_PAYLOAD_LEN + RECORD_CRC;
-/// The smallest storage: headers and room for two of the longest records.
-pub const MIN_CAPACITY: usize = RING_START + 2 * MAX_RECORD_LEN;
-
-const CRC32C: Crc<u32> = Crc::<u32>::new(&CRC_32_ISCSI);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Header {
-    generation: u32,
-    /// Taken anew by every format; part of every record's CRC.
-    epoch: u32,
-    state: u32,
-    head: usize,
-    head_sequence: u64,
-    head_prev: Tag,
-    overwritten: u64,
-    dropped: u64,
-    /// At a clean close: the last record's number and tag (meaningless while open).
-    closed_last: u64,
-    closed_tag: Tag,
-}
-
 /// The local log over a [`Storage`].
 ///
 /// Call [`open`](Self::open) at start-up, [`append`](Self::append) for each record routed to
 /// the local log, [`close`](Self::close) at an orderly shutdown.
 #[derive(Debug)]
 pub struct LocalLog<S> {
-    storage: S,
+    region: Region<S>,
     settings: LogSettings,
     key: Option<ChainKey>,
-    ring_len: usize,
     header: Header,
     /// Ring offset where the next record goes.
     tail: usize,
@@ -306,7 +278,6 @@ pub struct LocalLog<S> {
     overflowed: bool,
     /// Bytes kept free for the final "recording stopped" record.
     stop_reserve: usize,
-    scratch: [u8; MAX_RECORD_LEN],
 }
 
 impl<S: Storage> LocalLog<S> {
@@ -327,7 +298,7 @@ impl<S: Storage> LocalLog<S> {
         clock: ClockQuality,
     ) -> Result<(Self, Recovery), LogError<S::Error>> {
         let mut log = Self::new(storage, settings, key)?;
-        let Some(header) = log.read_headers()? else {
+        let Some(header) = log.region.read_header()? else {
             log.write_header()?;
             log.write_header()?;
             let recovery = Recovery {
@@ -342,15 +313,19 @@ impl<S: Storage> LocalLog<S> {
         log.tail = header.head;
         log.last_tag = header.head_prev;
         log.last_sequence = header.head_sequence.saturating_sub(1);
-        while let Some(found) = log.read_record(log.tail, log.last_sequence, log.used)? {
+        while let Some(found) =
+            log.region
+                .read_record(log.tail, log.last_sequence, log.used, header.epoch)?
+        {
             log.last_tag = found.tag;
             log.last_sequence = found.sequence;
-            log.tail = log.wrap(log.tail + found.len);
+            log.tail = log.region.wrap(log.tail + found.len);
             log.used += found.len;
             log.records += 1;
         }
         if log
-            .later_record(log.tail, log.used, log.last_sequence)?
+            .region
+            .later_record(log.tail, log.used, log.last_sequence, header.epoch)?
             .is_some()
         {
             return Err(LogError::Corrupted {
@@ -404,7 +379,7 @@ impl<S: Storage> LocalLog<S> {
         next_sequence: u64,
     ) -> Result<Self, LogError<S::Error>> {
         let mut log = Self::new(storage, settings, key)?;
-        let (epoch, generation) = log.old_marks()?;
+        let (epoch, generation) = log.region.old_marks()?;
         log.header.epoch = epoch.wrapping_add(1);
         // Above both old headers: the first write already makes the new log the one in force.
         log.header.generation = generation;
@@ -434,22 +409,10 @@ impl<S: Storage> LocalLog<S> {
             });
         }
         let mut log = Self {
-            storage,
+            region: Region::new(storage),
             settings,
             key,
-            ring_len: capacity - RING_START,
-            header: Header {
-                generation: 0,
-                epoch: 0,
-                state: STATE_OPEN,
-                head: 0,
-                head_sequence: 1,
-                head_prev: [0; TAG_LEN],
-                overwritten: 0,
-                dropped: 0,
-                closed_last: 0,
-                closed_tag: [0; TAG_LEN],
-            },
+            header: Header::NEW,
             tail: 0,
             used: 0,
             records: 0,
@@ -458,7 +421,6 @@ impl<S: Storage> LocalLog<S> {
             warned: false,
             overflowed: false,
             stop_reserve: 0,
-            scratch: [0; MAX_RECORD_LEN],
         };
         let stopped = Record {
             sequence: u64::MAX,
@@ -467,7 +429,7 @@ impl<S: Storage> LocalLog<S> {
             event: Event::new(EventKind::RecordingStopped),
         };
         log.stop_reserve = RECORD_HEADER
-            + codec::encode(&stopped, &mut log.scratch).unwrap_or(codec::MAX_PAYLOAD_LEN)
+            + codec::encode(&stopped, &mut log.region.scratch).unwrap_or(codec::MAX_PAYLOAD_LEN)
             + RECORD_CRC;
         Ok(log)
     }
@@ -494,7 +456,7 @@ impl<S: Storage> LocalLog<S> {
         let len = self.encode(record);
         let mut next = record.sequence;
         if self.settings.oversize == OversizeAction::StopRecording
-            && self.used + len + self.stop_reserve > self.ring_len
+            && self.used + len + self.stop_reserve > self.region.ring_len()
         {
             self.header.dropped = self.header.dropped.saturating_add(1);
             self.header.state |= STATE_STOPPED;
@@ -568,7 +530,7 @@ impl<S: Storage> LocalLog<S> {
         self.header.closed_last = self.last_sequence;
         self.header.closed_tag = self.last_tag;
         self.write_header()?;
-        Ok(self.storage)
+        Ok(self.region.storage)
     }
 
     /// The last sequence number written (0 for a new log).
@@ -581,7 +543,7 @@ impl<S: Storage> LocalLog<S> {
         Usage {
             records: self.records,
             used: self.used,
-            capacity: self.ring_len,
+            capacity: self.region.ring_len(),
             overwritten: self.header.overwritten,
             dropped: self.header.dropped,
             stopped: self.header.state & STATE_STOPPED != 0,
@@ -601,16 +563,18 @@ impl<S: Storage> LocalLog<S> {
         let mut after = self.header.head_sequence.saturating_sub(1);
         let mut used = 0;
         for _ in 0..self.records {
-            let Some(found) = self.read_record(at, after, used)? else {
+            let Some(found) = self
+                .region
+                .read_record(at, after, used, self.header.epoch)?
+            else {
                 break;
             };
-            let payload = self
-                .scratch
-                .get(RECORD_HEADER..found.len - RECORD_CRC)
-                .unwrap_or_default();
-            f(codec::decode(found.sequence, payload));
+            f(codec::decode(
+                found.sequence,
+                self.region.payload(found.len),
+            ));
             after = found.sequence;
-            at = self.wrap(at + found.len);
+            at = self.region.wrap(at + found.len);
             used += found.len;
         }
         Ok(())
@@ -628,91 +592,12 @@ impl<S: Storage> LocalLog<S> {
         key: Option<&ChainKey>,
         expected_last: Option<u64>,
     ) -> Result<Verification, LogError<S::Error>> {
-        let header = self.header;
-        let mut at = header.head;
-        let mut previous = header.head_prev;
-        let mut after = header.head_sequence.saturating_sub(1);
-        let mut used = 0;
-        let mut records = 0;
-        let first = header.head_sequence;
-        while let Some(found) = self.read_record(at, after, used)? {
-            let payload = self
-                .scratch
-                .get(RECORD_HEADER..found.len - RECORD_CRC)
-                .unwrap_or_default();
-            if chain::tag(key, &previous, found.sequence, payload) != found.tag {
-                // Numbers may have gaps (the caller's numbering, the one skipped after an
-                // unclean shutdown): a record whose number follows directly is the next one.
-                let next = found.sequence == after.saturating_add(1)
-                    || (found.sequence == after.saturating_add(2)
-                        && codec::decode(found.sequence, payload).is_ok_and(|record| {
-                            record.event.kind == EventKind::UncleanShutdown.into()
-                        }));
-                let how = if next || records == 0 {
-                    Tampering::Altered
-                } else if self.record_with_sequence_exists(at, after)? {
-                    Tampering::Reordered
-                } else {
-                    Tampering::Removed
-                };
-                return Ok(Verification::Tampered {
-                    after,
-                    sequence: found.sequence,
-                    how,
-                });
-            }
-            previous = found.tag;
-            after = found.sequence;
-            at = self.wrap(at + found.len);
-            used += found.len;
-            records += 1;
-        }
-        // The walk stopped: at the end, or at a damaged record with whole ones after it.
-        if let Some(later) = self.later_record(at, used, after)? {
-            let damaged = self.damaged_number(at, after, later.sequence)?;
-            return Ok(Verification::Tampered {
-                after,
-                sequence: damaged.unwrap_or(later.sequence),
-                how: Tampering::Altered,
-            });
-        }
-        // Closed cleanly: the header says where the records ended.
-        if header.state & STATE_OPEN == 0
-            && (after, previous) != (header.closed_last, header.closed_tag)
-        {
-            let verification = match self.damaged_number(at, after, header.closed_last)? {
-                Some(damaged) => Verification::Tampered {
-                    after,
-                    sequence: damaged,
-                    how: Tampering::Altered,
-                },
-                None => Verification::Tampered {
-                    after,
-                    sequence: after,
-                    how: Tampering::Truncated,
-                },
-            };
-            return Ok(verification);
-        }
-        if let Some(expected) = expected_last {
-            if after < expected {
-                return Ok(Verification::Tampered {
-                    after,
-                    sequence: after,
-                    how: Tampering::Truncated,
-                });
-            }
-        }
-        Ok(Verification::Intact {
-            records,
-            first_sequence: first,
-            last_sequence: after,
-        })
+        verify::walk(&mut self.region, &self.header, key, expected_last)
     }
 
     /// Gives the storage back without marking the log closed (what a power cut does).
     pub fn into_storage(self) -> S {
-        self.storage
+        self.region.storage
     }
 
     // --- records ---
@@ -721,6 +606,7 @@ impl<S: Storage> LocalLog<S> {
     /// returns its length.
     fn encode(&mut self, record: &Record<'_>) -> usize {
         let payload_len = self
+            .region
             .scratch
             .get_mut(RECORD_HEADER..MAX_RECORD_LEN - RECORD_CRC)
             .and_then(|payload| codec::encode(record, payload))
@@ -732,29 +618,13 @@ impl<S: Storage> LocalLog<S> {
     /// Writes the record encoded in the scratch buffer (`len` bytes) as `sequence`, making room
     /// by overwriting the oldest records if needed; returns whether any were overwritten.
     fn write_encoded(&mut self, sequence: u64, len: usize) -> Result<bool, LogError<S::Error>> {
-        let payload_end = len - RECORD_CRC;
-        let tag = chain::tag(
-            self.key.as_ref(),
-            &self.last_tag,
-            sequence,
-            self.scratch
-                .get(RECORD_HEADER..payload_end)
-                .unwrap_or_default(),
-        );
-        let prefix = Prefix { len, sequence, tag };
-        if let Some(header) = self.scratch.get_mut(..RECORD_HEADER) {
-            header.copy_from_slice(&prefix.to_bytes());
-        }
-        let crc = record_crc(
-            self.header.epoch,
-            self.scratch.get(..payload_end).unwrap_or_default(),
-        );
-        if let Some(trailer) = self.scratch.get_mut(payload_end..len) {
-            trailer.copy_from_slice(&crc.to_be_bytes());
-        }
+        let payload = self.region.payload(len);
+        let tag = chain::tag(self.key.as_ref(), &self.last_tag, sequence, payload);
+        self.region
+            .seal(Prefix { len, sequence, tag }, self.header.epoch);
 
         let mut evicted = false;
-        while self.used + len > self.ring_len && self.records > 0 {
+        while self.used + len > self.region.ring_len() && self.records > 0 {
             self.evict_head()?;
             evicted = true;
         }
@@ -762,9 +632,8 @@ impl<S: Storage> LocalLog<S> {
             // Persist the new head before its old bytes are overwritten.
             self.write_header()?;
         }
-        let data = self.scratch.get(..len).unwrap_or_default();
-        ring_write(&mut self.storage, self.ring_len, self.tail, data)?;
-        self.tail = self.wrap(self.tail + len);
+        self.region.write_scratch(self.tail, len)?;
+        self.tail = self.region.wrap(self.tail + len);
         self.used += len;
         self.records += 1;
         self.last_sequence = sequence;
@@ -793,397 +662,34 @@ impl<S: Storage> LocalLog<S> {
     }
 
     fn evict_head(&mut self) -> Result<(), LogError<S::Error>> {
-        let head = self.read_prefix(self.header.head)?;
+        let head = self.region.read_prefix(self.header.head)?;
         self.header.head_prev = head.tag;
-        self.header.head = self.wrap(self.header.head + head.len);
+        self.header.head = self.region.wrap(self.header.head + head.len);
         self.used -= head.len.min(self.used);
         self.records -= 1;
         self.header.overwritten = self.header.overwritten.saturating_add(1);
         self.header.head_sequence = if self.records == 0 {
             self.last_sequence.saturating_add(1)
         } else {
-            self.read_prefix(self.header.head)?.sequence
+            self.region.read_prefix(self.header.head)?.sequence
         };
         Ok(())
-    }
-
-    /// Reads the record at ring offset `at` into the scratch buffer if it is whole (CRC),
-    /// numbered above `after`, and fits in the ring beside `used` bytes.
-    fn read_record(
-        &mut self,
-        at: usize,
-        after: u64,
-        used: usize,
-    ) -> Result<Option<Found>, LogError<S::Error>> {
-        let Prefix { len, sequence, tag } = self.read_prefix(at)?;
-        if !(RECORD_HEADER + RECORD_CRC..=MAX_RECORD_LEN).contains(&len)
-            || used + len > self.ring_len
-            || sequence <= after
-        {
-            return Ok(None);
-        }
-        let record = self.scratch.get_mut(..len).unwrap_or_default();
-        ring_read(&mut self.storage, self.ring_len, at, record)?;
-        let (body, crc) = record.split_at(len - RECORD_CRC);
-        if record_crc(self.header.epoch, body).to_be_bytes() != crc {
-            return Ok(None);
-        }
-        Ok(Some(Found { len, sequence, tag }))
-    }
-
-    /// The first whole record numbered above `after` in the free part of the ring that starts
-    /// at `tail` after `used` bytes of records: only damage can put one there. Numbers further
-    /// ahead than the ring could ever hold are taken for noise.
-    fn later_record(
-        &mut self,
-        tail: usize,
-        used: usize,
-        after: u64,
-    ) -> Result<Option<Found>, LogError<S::Error>> {
-        let most_records = (self.ring_len / (RECORD_HEADER + RECORD_CRC)) as u64;
-        let horizon = after.saturating_add(most_records + 2);
-        let free = self.ring_len - used;
-        self.scan(tail + 1, free.saturating_sub(1), after, |found| {
-            found.sequence <= horizon
-        })
-    }
-
-    /// The number the damaged record at ring offset `at` claims, if its prefix survived and
-    /// the number lies in `after + 1..=limit`.
-    fn damaged_number(
-        &mut self,
-        at: usize,
-        after: u64,
-        limit: u64,
-    ) -> Result<Option<u64>, LogError<S::Error>> {
-        let claimed = self.read_prefix(at)?.sequence;
-        Ok((claimed > after && claimed <= limit).then_some(claimed))
-    }
-
-    /// Whether a whole record numbered `after + 1` exists anywhere in the ring.
-    fn record_with_sequence_exists(
-        &mut self,
-        from: usize,
-        after: u64,
-    ) -> Result<bool, LogError<S::Error>> {
-        let next = after.saturating_add(1);
-        let found = self.scan(from, self.ring_len, after, |found| found.sequence == next)?;
-        Ok(found.is_some())
-    }
-
-    /// The first whole record numbered above `after` that `accept` takes, trying each of
-    /// `steps` byte offsets from ring offset `from`.
-    fn scan(
-        &mut self,
-        from: usize,
-        steps: usize,
-        after: u64,
-        accept: impl Fn(&Found) -> bool,
-    ) -> Result<Option<Found>, LogError<S::Error>> {
-        for step in 0..steps {
-            let at = self.wrap(from + step);
-            if let Some(found) = self.read_record(at, after, 0)? {
-                if accept(&found) {
-                    return Ok(Some(found));
-                }
-            }
-        }
-        Ok(None)
     }
 
     /// Whether the bytes at the tail are the start of a record numbered next that did not
     /// finish (a torn write), rather than old or blank bytes.
     fn torn_record_at_tail(&mut self) -> Result<bool, LogError<S::Error>> {
-        let sequence = self.read_prefix(self.tail)?.sequence;
+        let sequence = self.region.read_prefix(self.tail)?.sequence;
         Ok(sequence > self.last_sequence && sequence <= self.last_sequence.saturating_add(3))
-    }
-
-    fn read_prefix(&mut self, at: usize) -> Result<Prefix, LogError<S::Error>> {
-        let mut bytes = [0u8; RECORD_HEADER];
-        self.ring_read(at, &mut bytes)?;
-        Ok(Prefix::parse(&bytes))
     }
 
     fn above_threshold(&self) -> bool {
         self.settings
             .capacity_warning_percent
-            .is_some_and(|percent| self.used * 100 >= usize::from(percent) * self.ring_len)
-    }
-
-    // --- ring and header I/O ---
-
-    fn wrap(&self, offset: usize) -> usize {
-        offset % self.ring_len
-    }
-
-    fn ring_read(&mut self, at: usize, buf: &mut [u8]) -> Result<(), LogError<S::Error>> {
-        ring_read(&mut self.storage, self.ring_len, at, buf)
-    }
-
-    fn read_headers(&mut self) -> Result<Option<Header>, LogError<S::Error>> {
-        let mut best: Option<Header> = None;
-        let mut magic_slots = 0;
-        for slot in 0..2 {
-            let mut bytes = [0u8; SLOT_LEN];
-            self.storage
-                .read(slot * SLOT_LEN, &mut bytes)
-                .map_err(LogError::Storage)?;
-            magic_slots += usize::from(bytes.starts_with(MAGIC));
-            if let Some(header) = self.parse_header(&bytes) {
-                if best.is_none_or(|best| header.generation > best.generation) {
-                    best = Some(header);
-                }
-            }
-        }
-        match best {
-            Some(header) => Ok(Some(header)),
-            // A new log writes both slots before any record, so one slot with the magic and
-            // no whole header is a power cut during that first write: nothing to recover.
-            None if magic_slots == 2 => Err(LogError::BadHeader),
-            None => Ok(None),
-        }
-    }
-
-    fn parse_header(&self, bytes: &[u8; SLOT_LEN]) -> Option<Header> {
-        let (body, crc) = bytes.split_last_chunk::<4>()?;
-        if !body.starts_with(MAGIC) || CRC32C.checksum(body).to_be_bytes() != *crc {
-            return None;
-        }
-        let mut fields = Fields::new(body);
-        fields.take::<4>(); // magic
-        let generation = u32::from_be_bytes(fields.take());
-        let epoch = u32::from_be_bytes(fields.take());
-        let state = u32::from_be_bytes(fields.take());
-        let head = u32::from_be_bytes(fields.take()) as usize;
-        let head_sequence = u64::from_be_bytes(fields.take());
-        let head_prev = fields.take();
-        let overwritten = u64::from_be_bytes(fields.take());
-        let dropped = u64::from_be_bytes(fields.take());
-        let closed_last = u64::from_be_bytes(fields.take());
-        let closed_tag = fields.take();
-        let ring_len = u32::from_be_bytes(fields.take()) as usize;
-        (ring_len == self.ring_len && head < ring_len).then_some(Header {
-            generation,
-            epoch,
-            state,
-            head,
-            head_sequence,
-            head_prev,
-            overwritten,
-            dropped,
-            closed_last,
-            closed_tag,
-        })
-    }
-
-    /// The highest epoch and generation any header slot carries, whole or not (a damaged
-    /// slot's fields are still the best guess of what old records were written under), for a
-    /// format to step past.
-    fn old_marks(&mut self) -> Result<(u32, u32), LogError<S::Error>> {
-        let (mut epoch, mut generation) = (0u32, 0u32);
-        for slot in 0..2 {
-            let mut bytes = [0u8; SLOT_LEN];
-            self.storage
-                .read(slot * SLOT_LEN, &mut bytes)
-                .map_err(LogError::Storage)?;
-            if !bytes.starts_with(MAGIC) {
-                continue;
-            }
-            let mut fields = Fields::new(&bytes);
-            fields.take::<4>(); // magic
-            generation = generation.max(u32::from_be_bytes(fields.take()));
-            epoch = epoch.max(u32::from_be_bytes(fields.take()));
-        }
-        Ok((epoch, generation))
+            .is_some_and(|percent| self.used * 100 >= usize::from(percent) * self.region.ring_len())
     }
 
     fn write_header(&mut self) -> Result<(), LogError<S::Error>> {
-        self.header.generation = self.header.generation.wrapping_add(1);
-        let h = &self.header;
-        let narrow = |value: usize| u32::try_from(value).unwrap_or(u32::MAX).to_be_bytes();
-        let mut bytes = [0u8; SLOT_LEN];
-        let mut fields = FieldsMut::new(&mut bytes);
-        fields.put(MAGIC);
-        fields.put(&h.generation.to_be_bytes());
-        fields.put(&h.epoch.to_be_bytes());
-        fields.put(&h.state.to_be_bytes());
-        fields.put(&narrow(h.head));
-        fields.put(&h.head_sequence.to_be_bytes());
-        fields.put(&h.head_prev);
-        fields.put(&h.overwritten.to_be_bytes());
-        fields.put(&h.dropped.to_be_bytes());
-        fields.put(&h.closed_last.to_be_bytes());
-        fields.put(&h.closed_tag);
-        fields.put(&narrow(self.ring_len));
-        let crc = CRC32C.checksum(fields.written());
-        fields.put(&crc.to_be_bytes());
-        let slot = if h.generation % 2 == 0 { 0 } else { SLOT_LEN };
-        self.storage.write(slot, &bytes).map_err(LogError::Storage)
+        self.region.write_header(&mut self.header)
     }
-}
-
-/// The fixed start of a stored record.
-#[derive(Clone, Copy, Debug)]
-struct Prefix {
-    len: usize,
-    sequence: u64,
-    tag: Tag,
-}
-
-impl Prefix {
-    fn parse(bytes: &[u8; RECORD_HEADER]) -> Self {
-        let mut fields = Fields::new(bytes);
-        Self {
-            len: usize::from(u16::from_be_bytes(fields.take())),
-            sequence: u64::from_be_bytes(fields.take()),
-            tag: fields.take(),
-        }
-    }
-
-    fn to_bytes(self) -> [u8; RECORD_HEADER] {
-        let mut bytes = [0u8; RECORD_HEADER];
-        let mut fields = FieldsMut::new(&mut bytes);
-        fields.put(&u16::try_from(self.len).unwrap_or(u16::MAX).to_be_bytes());
-        fields.put(&self.sequence.to_be_bytes());
-        fields.put(&self.tag);
-        bytes
-    }
-}
-
-/// Reads fixed-width fields in order from a buffer whose length the caller has checked
-/// (missing bytes read as zero).
-struct Fields<'b>(&'b [u8]);
-
-impl<'b> Fields<'b> {
-    fn new(bytes: &'b [u8]) -> Self {
-        Self(bytes)
-    }
-
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        match self.0.split_first_chunk::<N>() {
-            Some((head, rest)) => {
-                self.0 = rest;
-                *head
-            }
-            None => [0; N],
-        }
-    }
-}
-
-/// Writes fixed-width fields in order into a buffer sized for them.
-struct FieldsMut<'b> {
-    bytes: &'b mut [u8],
-    len: usize,
-}
-
-impl<'b> FieldsMut<'b> {
-    fn new(bytes: &'b mut [u8]) -> Self {
-        Self { bytes, len: 0 }
-    }
-
-    fn put(&mut self, data: &[u8]) {
-        let end = self.len + data.len();
-        if let Some(target) = self.bytes.get_mut(self.len..end) {
-            target.copy_from_slice(data);
-        }
-        self.len = end;
-    }
-
-    fn written(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Found {
-    len: usize,
-    sequence: u64,
-    tag: Tag,
-}
-
-/// The result of [`LocalLog::verify`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verification {
-    /// Every record's tag follows from the one before.
-    Intact {
-        /// Records checked.
-        records: usize,
-        /// The oldest record's sequence number (after overwrite-oldest, not 1).
-        first_sequence: u64,
-        /// The newest record's sequence number.
-        last_sequence: u64,
-    },
-    /// Where the log stops verifying. Every number named is one a record carries (or, for
-    /// a truncation, the last one left), never one inferred: numbers may have gaps.
-    Tampered {
-        /// The last record that verifies before the break (the sequence before the oldest
-        /// record when none does).
-        after: u64,
-        /// [`Tampering::Altered`]: the altered record. [`Tampering::Removed`] and
-        /// [`Tampering::Reordered`]: the record found where the next one should be (the
-        /// missing records lie between `after` and it). [`Tampering::Truncated`]: the last
-        /// record left, `after`.
-        sequence: u64,
-        /// What the damage looks like.
-        how: Tampering,
-    },
-}
-
-/// What a break in the chain looks like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tampering {
-    /// The record's content, number or tag changed.
-    Altered,
-    /// Records are missing between two that are whole. With gapped numbering an altered
-    /// record can look the same: the chain cannot tell them apart.
-    Removed,
-    /// Records are whole but out of order.
-    Reordered,
-    /// The log ends before the last record of its clean close, or before the sequence number
-    /// seen elsewhere (`expected_last`).
-    Truncated,
-}
-
-/// A record's CRC-32C: over the log's epoch, then the record up to its CRC field.
-fn record_crc(epoch: u32, body: &[u8]) -> u32 {
-    let mut digest = CRC32C.digest();
-    digest.update(&epoch.to_be_bytes());
-    digest.update(body);
-    digest.finalize()
-}
-
-/// Reads `buf.len()` bytes of the ring from offset `at`, wrapping at the end.
-fn ring_read<S: Storage>(
-    storage: &mut S,
-    ring_len: usize,
-    at: usize,
-    buf: &mut [u8],
-) -> Result<(), LogError<S::Error>> {
-    let first = buf.len().min(ring_len - at);
-    let (a, b) = buf.split_at_mut(first);
-    storage
-        .read(RING_START + at, a)
-        .map_err(LogError::Storage)?;
-    if !b.is_empty() {
-        storage.read(RING_START, b).map_err(LogError::Storage)?;
-    }
-    Ok(())
-}
-
-/// Writes `data` into the ring at offset `at`, wrapping at the end.
-fn ring_write<S: Storage>(
-    storage: &mut S,
-    ring_len: usize,
-    at: usize,
-    data: &[u8],
-) -> Result<(), LogError<S::Error>> {
-    let first = data.len().min(ring_len - at);
-    let (a, b) = data.split_at(first);
-    storage
-        .write(RING_START + at, a)
-        .map_err(LogError::Storage)?;
-    if !b.is_empty() {
-        storage.write(RING_START, b).map_err(LogError::Storage)?;
-    }
-    Ok(())
 }
