@@ -8,6 +8,9 @@
 use core::fmt;
 use core::str::FromStr;
 
+use gateway_time::UnixTime;
+use gateway_time::civil::{civil_from_days, days_from_civil, days_in_month};
+
 /// A point in time: seconds and microseconds since 1970-01-01T00:00:00Z, written with a UTC
 /// offset.
 ///
@@ -89,9 +92,23 @@ impl Timestamp {
         Ok(stamp)
     }
 
+    /// A UTC timestamp at `time` and `micros` into its second.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_unix`](Self::from_unix).
+    pub const fn at(time: UnixTime, micros: u32) -> Result<Self, TimeError> {
+        Self::from_unix(time.as_secs(), micros)
+    }
+
     /// Seconds since the epoch.
     pub const fn unix_secs(self) -> u64 {
         self.secs
+    }
+
+    /// The instant in whole seconds, as the other crates of the family take it.
+    pub const fn unix_time(self) -> UnixTime {
+        UnixTime::from_secs(self.secs)
     }
 
     /// The microseconds within the second.
@@ -313,50 +330,6 @@ impl ClockQuality {
             ClockSync::Unsynchronized => None,
         }
     }
-}
-
-fn is_leap(year: u32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days_from_civil / civil_from_days, for the proleptic Gregorian calendar.
-fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
-    let (year, month, day) = (i64::from(year), i64::from(month), i64::from(day));
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month_from_march = if month > 2 { month - 3 } else { month + 9 };
-    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn civil_from_days(days: i64) -> (u32, u32, u32) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    let narrow = |value: i64| u32::try_from(value).unwrap_or(0);
-    (narrow(year), narrow(month), narrow(day))
 }
 
 #[cfg(test)]

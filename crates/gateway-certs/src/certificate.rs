@@ -106,8 +106,8 @@ impl Certificate {
             },
         };
         let tbs = &parsed.tbs_certificate;
-        let not_before = UnixTime(tbs.validity.not_before.to_unix_duration().as_secs());
-        let not_after = UnixTime(tbs.validity.not_after.to_unix_duration().as_secs());
+        let not_before = UnixTime::from_secs(tbs.validity.not_before.to_unix_duration().as_secs());
+        let not_after = UnixTime::from_secs(tbs.validity.not_after.to_unix_duration().as_secs());
         let validity =
             Validity::new(not_before, not_after).map_err(|_| CertificateError::InvertedValidity)?;
         let spki = tbs

@@ -133,7 +133,7 @@ impl Store {
             Source::MqttClient | Source::IotDevice | Source::DlmClient => KeyUsage::client_auth(),
             _ => KeyUsage::server_auth(),
         };
-        let time = rustls_pki_types::UnixTime::since_unix_epoch(Duration::from_secs(now.0));
+        let time = rustls_pki_types::UnixTime::since_unix_epoch(Duration::from_secs(now.as_secs()));
         let verified = leaf.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
             anchors,

@@ -35,7 +35,7 @@ pub fn certificate_import(data: &[u8]) {
     let mut store = Store::new(StoreSettings::default());
     let root = store.add("root", Source::TrustedRootCa, data).is_ok();
     let own = store.add("own", Source::HttpsServer, data).is_ok();
-    let now = UnixTime(1_800_000_000);
+    let now = UnixTime::from_secs(1_800_000_000);
     let rows = store.list(&Query::default(), now, true).len();
     assert_eq!(
         rows,

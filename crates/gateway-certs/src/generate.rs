@@ -144,9 +144,9 @@ pub fn self_signed(
         return Err(GenerateError::Validity);
     }
     let mut params = params(&request.identity)?;
-    params.not_before = datetime(now.0.saturating_sub(request.backdate_secs))?;
+    params.not_before = datetime(now.as_secs().saturating_sub(request.backdate_secs))?;
     params.not_after = datetime(
-        now.0
+        now.as_secs()
             .checked_add(request.valid_for_secs)
             .ok_or(GenerateError::Validity)?,
     )?;

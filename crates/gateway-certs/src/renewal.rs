@@ -103,7 +103,7 @@ impl Store {
                 if clock_trusted {
                     later(leaf.validity.not_before());
                     later(renew_at);
-                    later(UnixTime(expires_at.0.saturating_add(1)));
+                    later(expires_at.plus_secs(1));
                 }
                 EntryPlan {
                     name: entry.name.clone(),

@@ -16,7 +16,7 @@ use gateway_certs::status::UnixTime;
 use gateway_certs::store::{Source, Store, StoreSettings};
 
 fn at(date: &str) -> UnixTime {
-    UnixTime(common::iso_8601(&format!("{date} 00:00:00Z")))
+    UnixTime::from_secs(common::iso_8601(&format!("{date} 00:00:00Z")))
 }
 
 fn store() -> Store {

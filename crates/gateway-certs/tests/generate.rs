@@ -23,7 +23,7 @@ use gateway_certs::store::{DefaultCertificates, Origin, Source, Store, StoreSett
 use gateway_certs::strength::StrengthPolicy;
 
 const DAY: u64 = 86_400;
-const NOW: UnixTime = UnixTime(1_798_761_600); // 2027-01-01
+const NOW: UnixTime = UnixTime::from_secs(1_798_761_600); // 2027-01-01
 
 fn identity() -> DeviceIdentity {
     DeviceIdentity {
@@ -85,8 +85,14 @@ fn the_self_signed_certificate_is_what_was_asked_and_openssl_verifies_it() {
         let c = &entry.certificate;
         assert_eq!(c.subject.text, "CN=192.168.127.254,O=Plant 7");
         assert!(c.is_self_signed() && !c.is_ca());
-        assert_eq!(c.validity.not_before(), UnixTime(NOW.0 - 3600));
-        assert_eq!(c.validity.not_after(), UnixTime(NOW.0 + 3 * 365 * DAY));
+        assert_eq!(
+            c.validity.not_before(),
+            UnixTime::from_secs(NOW.as_secs() - 3600)
+        );
+        assert_eq!(
+            c.validity.not_after(),
+            UnixTime::from_secs(NOW.as_secs() + 3 * 365 * DAY)
+        );
         assert_eq!(
             c.subject_alt_names,
             [
@@ -108,7 +114,7 @@ fn the_self_signed_certificate_is_what_was_asked_and_openssl_verifies_it() {
         let path = scratch(&format!("device-{algorithm:?}.pem"));
         std::fs::write(&path, &generated.pem).unwrap();
         let path = path.to_str().unwrap();
-        let attime = (NOW.0 + DAY).to_string();
+        let attime = (NOW.as_secs() + DAY).to_string();
         let (ok, text) = openssl(&[
             "verify",
             "-attime",

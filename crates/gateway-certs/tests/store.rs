@@ -24,7 +24,7 @@ use gateway_certs::strength::{DeviceLimits, LimitExceeded, StrengthPolicy, Weakn
 const DAY: u64 = 86_400;
 
 fn at(date: &str) -> UnixTime {
-    UnixTime(common::iso_8601(&format!("{date} 00:00:00Z")))
+    UnixTime::from_secs(common::iso_8601(&format!("{date} 00:00:00Z")))
 }
 
 fn store() -> Store {
@@ -525,17 +525,20 @@ fn boundaries_at_not_before_and_not_after_exactly() {
     let validity = store.get("future").unwrap().certificate.validity;
     let start = validity.not_before();
     let end = validity.not_after();
-    let status = |t: u64| store.status(store.get("future").unwrap(), UnixTime(t), true);
+    let status = |t: u64| store.status(store.get("future").unwrap(), UnixTime::from_secs(t), true);
     assert_eq!(
-        status(start.0 - 1),
+        status(start.as_secs() - 1),
         CertStatus::NotYetValid { starts_in_secs: 1 }
     );
-    assert_eq!(status(start.0), CertStatus::Valid);
+    assert_eq!(status(start.as_secs()), CertStatus::Valid);
     assert_eq!(
-        status(end.0),
+        status(end.as_secs()),
         CertStatus::ExpiringSoon { expires_in_secs: 0 }
     );
-    assert_eq!(status(end.0 + 1), CertStatus::Expired { since_secs: 1 });
+    assert_eq!(
+        status(end.as_secs() + 1),
+        CertStatus::Expired { since_secs: 1 }
+    );
     assert_eq!(start, at("2099-01-01"));
     assert_eq!(end, at("2100-01-01"));
 }
@@ -594,12 +597,15 @@ fn the_renewal_plan_follows_the_path_and_says_when_to_look_again() {
     assert_eq!(action(&later, "old root"), Action::Renew);
     assert_eq!(
         action(
-            &store.renewal_plan(UnixTime(opens.0 - 1), true),
+            &store.renewal_plan(UnixTime::from_secs(opens.as_secs() - 1), true),
             "under old root"
         ),
         Action::Nothing
     );
-    assert_eq!(later.next_look, Some(UnixTime(at("2025-01-01").0 + 1)));
+    assert_eq!(
+        later.next_look,
+        Some(UnixTime::from_secs(at("2025-01-01").as_secs() + 1))
+    );
     // A leaf that is not valid yet waits.
     assert_eq!(
         action(
@@ -634,10 +640,13 @@ fn short_lived_certificates_are_not_due_from_birth() {
     let plan = store.renewal_plan(born, true);
     assert_eq!(plan.entries[0].action, Action::Nothing);
     let due = plan.entries[0].renew_at;
-    assert_eq!(due.0, validity.not_after().0 - 7 * DAY / 3);
+    assert_eq!(due.as_secs(), validity.not_after().as_secs() - 7 * DAY / 3);
     assert_eq!(plan.next_look, Some(due));
     assert_eq!(
-        store.renewal_plan(UnixTime(due.0 - 1), true).entries[0].action,
+        store
+            .renewal_plan(UnixTime::from_secs(due.as_secs() - 1), true)
+            .entries[0]
+            .action,
         Action::Nothing
     );
     assert_eq!(

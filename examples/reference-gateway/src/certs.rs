@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use gateway_certs::certificate::Certificate;
 use gateway_certs::pem::{self, ImportLimits};
-use gateway_certs::status::{CertStatus, ExpiryWindow, UnixTime as CertTime};
+use gateway_certs::status::{CertStatus, ExpiryWindow};
 use gateway_certs::store::{DefaultCertificates, Query, Store, StoreSettings, Tab};
 use gateway_certs::strength::{StrengthPolicy, Weakness};
 use gateway_policy::time::UnixTime;
@@ -71,16 +71,15 @@ pub(crate) fn list_config(config: &Config, now: UnixTime) -> Result<ExitCode, St
     if let Some(error) = errors.first() {
         return Err(format!("{}: {}", error.setting, error.message));
     }
-    let at = CertTime(now.as_secs());
     let trusted = config.device.clock_trusted;
-    let summaries = store.summaries(at, trusted);
+    let summaries = store.summaries(now, trusted);
     let mut table = Table::default();
     for tab in [Tab::MyCertificates, Tab::TrustedRootCa] {
         let query = Query {
             tab,
             ..Query::default()
         };
-        for row in store.list(&query, at, trusted) {
+        for row in store.list(&query, now, trusted) {
             let weaknesses = summaries
                 .iter()
                 .find(|summary| summary.name == row.name)
@@ -104,7 +103,6 @@ pub(crate) fn list_config(config: &Config, now: UnixTime) -> Result<ExitCode, St
 /// Lists every certificate in PEM files (no configuration: no source, and the default expiry
 /// window and strength policy).
 pub(crate) fn list_files(files: &[PathBuf], now: UnixTime) -> Result<ExitCode, String> {
-    let at = CertTime(now.as_secs());
     let mut table = Table::default();
     for file in files {
         let bytes = std::fs::read(file).map_err(|err| format!("{}: {err}", file.display()))?;
@@ -127,7 +125,7 @@ pub(crate) fn list_files(files: &[PathBuf], now: UnixTime) -> Result<ExitCode, S
                 expires: certificate.validity.not_after(),
                 status: certificate
                     .validity
-                    .status(at, true, &ExpiryWindow::THREE_MONTHS),
+                    .status(now, true, &ExpiryWindow::THREE_MONTHS),
                 weaknesses: StrengthPolicy::RECOMMENDED.assess(&certificate),
             });
         }
@@ -177,7 +175,7 @@ struct Row {
     source: String,
     issued_to: String,
     issued_by: String,
-    expires: CertTime,
+    expires: UnixTime,
     status: CertStatus,
     weaknesses: Vec<Weakness>,
 }
@@ -222,7 +220,7 @@ impl std::fmt::Display for Table {
                     row.source.clone(),
                     row.issued_to.clone(),
                     row.issued_by.clone(),
-                    UnixTime::from_secs(row.expires.0).to_string(),
+                    row.expires.to_string(),
                     status_text(row.status),
                 ]
             })

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use gateway_audit::event::{EventKind, Kind};
-use gateway_certs::status::{CertStatus, UnixTime as CertTime};
+use gateway_certs::status::CertStatus;
 use gateway_certs::store::{Origin as CertOrigin, Source, Store};
 use gateway_policy::dashboard::{
     self, AccountSummary, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
@@ -70,9 +70,8 @@ pub(crate) fn problems(config: &Config, now: UnixTime) -> Vec<Problem> {
             message: error.message,
         })
         .collect();
-    let at = CertTime(now.as_secs());
     for entry in store.entries() {
-        let status = store.status(entry, at, config.device.clock_trusted);
+        let status = store.status(entry, now, config.device.clock_trusted);
         let kind = match status {
             CertStatus::Expired { .. } => EventKind::CertificateExpired,
             CertStatus::ExpiringSoon { .. } => EventKind::CertificateExpiring,
@@ -141,17 +140,16 @@ fn snapshot(config: &Config, store: &Store, now: UnixTime) -> DeviceSnapshot {
         enabled: config.banner.enabled,
         text: config.banner.text.to_string(),
     });
-    let at = CertTime(now.as_secs());
     snapshot.certificates = Some(
         store
-            .summaries(at, config.device.clock_trusted)
+            .summaries(now, config.device.clock_trusted)
             .into_iter()
             .map(|summary| CertificateSummary {
                 name: summary.name,
                 usage: usage(summary.source),
                 subject: Some(summary.subject),
-                not_before: Some(UnixTime::from_secs(summary.not_before.0)),
-                not_after: Some(UnixTime::from_secs(summary.not_after.0)),
+                not_before: Some(summary.not_before),
+                not_after: Some(summary.not_after),
                 vendor_default: Some(summary.origin != CertOrigin::Operator),
                 key_bits: summary.key_bits,
                 rsa: Some(summary.rsa),

@@ -9,7 +9,7 @@ use super::region::Region;
 use super::storage::Storage;
 use crate::event::EventKind;
 
-/// The result of [`LocalLog::verify`].
+/// The result of [`LocalLog::verify`](super::LocalLog::verify).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verification {
     /// Every record's tag follows from the one before.
