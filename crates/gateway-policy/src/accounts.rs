@@ -24,14 +24,10 @@ use core::fmt;
 use crate::password::{MAX_HISTORY, PhcString};
 use crate::time::UnixTime;
 
-/// The longest account or role name, in bytes.
-pub const MAX_NAME_LEN: usize = 32;
+pub use crate::name::{MAX_NAME_LEN, Name};
 
 /// The MGate's account limit.
 pub const MGATE_MAX_ACCOUNTS: usize = 16;
-
-/// An account or role name.
-pub type Name = heapless::String<MAX_NAME_LEN>;
 
 /// A set of permissions.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -330,9 +326,7 @@ impl<const A: usize, const R: usize> Directory<A, R> {
 
     /// The account named `name` (in any case).
     pub fn account(&self, name: &str) -> Option<&Account> {
-        self.accounts
-            .iter()
-            .find(|account| account.name.eq_ignore_ascii_case(name))
+        self.accounts.iter().find(|account| account.name == name)
     }
 
     /// The role `id`.
@@ -342,9 +336,7 @@ impl<const A: usize, const R: usize> Directory<A, R> {
 
     /// The role named `name` (in any case).
     pub fn role_named(&self, name: &str) -> Option<&Role> {
-        self.roles
-            .iter()
-            .find(|role| role.name.eq_ignore_ascii_case(name))
+        self.roles.iter().find(|role| role.name == name)
     }
 
     /// What `name` may do: its role's permissions if it is active, none otherwise.
@@ -594,7 +586,7 @@ impl<const A: usize, const R: usize> Directory<A, R> {
     fn index(&self, name: &str) -> Result<usize, DirectoryError> {
         self.accounts
             .iter()
-            .position(|account| account.name.eq_ignore_ascii_case(name))
+            .position(|account| account.name == name)
             .ok_or(DirectoryError::UnknownAccount)
     }
 
@@ -679,9 +671,9 @@ pub fn valid_name(name: &str) -> Result<Name, DirectoryError> {
     if name.is_empty() || !name.chars().all(allowed) {
         return Err(DirectoryError::InvalidName);
     }
-    Name::try_from(name).map_err(|()| DirectoryError::InvalidName)
+    Name::new(name).ok_or(DirectoryError::InvalidName)
 }
 
 fn name_of(name: &str) -> Name {
-    Name::try_from(name).unwrap_or_default()
+    Name::new(name).unwrap_or_default()
 }

@@ -195,11 +195,14 @@ pub fn login_sequence(data: &[u8]) {
     use core::cell::Cell;
 
     use crate::accounts::{Directory, NewAccount, Permissions, RoleId};
+    use crate::identity::Identity;
     use crate::lockout::{Lockout, LockoutPolicy, Status};
-    use crate::login::{Identity, LoginRequest, Outcome, Source, Verifier};
+    use crate::login::{LoginRequest, Outcome};
+    use crate::password::Verifier;
     use crate::password::{PasswordPolicy, PhcString, Verdict};
     use crate::services::ServiceId;
     use crate::session::{SessionPolicy, Sessions, WhenFull};
+    use crate::source::Source;
 
     struct Plain(Cell<usize>);
     impl Verifier for Plain {

@@ -22,11 +22,14 @@ pub mod firmware;
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod identity;
 pub mod lockout;
 pub mod login;
+pub mod name;
 pub mod password;
 #[cfg(feature = "alloc")]
 pub mod presets;
 pub mod services;
 pub mod session;
+pub mod source;
 pub mod time;

@@ -69,12 +69,10 @@ use core::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::login::Source;
+use crate::name::Name;
 use crate::services::Guide;
+use crate::source::Source;
 use crate::time::UnixTime;
-
-/// The longest account name (bytes), as [`accounts`](crate::accounts) allows.
-const MAX_KEY_LEN: usize = crate::accounts::MAX_NAME_LEN;
 
 /// Successful (account, source) pairs remembered as known sources.
 pub const KNOWN_SOURCES: usize = 8;
@@ -507,8 +505,7 @@ impl<const N: usize> Lockout<N> {
     /// administrator"). Returns how many entries were cleared.
     pub fn unlock(&mut self, account: &str) -> usize {
         let before = self.entries.len();
-        self.entries
-            .retain(|entry| !entry.key.account.eq_ignore_ascii_case(account));
+        self.entries.retain(|entry| entry.key.account != account);
         before - self.entries.len()
     }
 
@@ -544,12 +541,7 @@ impl<const N: usize> Lockout<N> {
 
     /// The keys a failure of `account` from `source` counts on.
     fn keys(&self, account: &str, source: Source) -> Keys {
-        let mut name = heapless::String::new();
-        for c in account.chars() {
-            if name.push(c.to_ascii_lowercase()).is_err() {
-                break;
-            }
-        }
+        let name = Name::truncated(account);
         if let Some(trusted) = self.policy.trusted_key(source) {
             return Keys {
                 own: Key {
@@ -698,7 +690,7 @@ struct Keys {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Key {
-    account: heapless::String<MAX_KEY_LEN>,
+    account: Name,
     /// `None`: the account from any untrusted source.
     source: Option<Source>,
 }

@@ -25,40 +25,17 @@
 //!    default password, an administrator's reset, an expired password) or a reminder.
 
 use core::fmt;
-use core::net::IpAddr;
 
 use crate::access::{AccessList, Decision, DenyReason};
-use crate::accounts::{Directory, DirectoryError, Name, Permissions};
-use crate::lockout::{Failure, Lockout};
-use crate::password::{PasswordPolicy, StoredHashError, Verdict};
+use crate::accounts::{Account, Permissions};
+use crate::identity::Identity;
+use crate::lockout::{self, Failure};
+use crate::name::Name;
+use crate::password::{self, StoredHashError, Verdict, Verifier};
 use crate::services::ServiceId;
-use crate::session::{EndReason, Random, Session, SessionError, SessionId, Sessions};
+use crate::session::{EndReason, Random, Session, SessionError, SessionId};
+use crate::source::Source;
 use crate::time::UnixTime;
-
-/// Where a login comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-pub enum Source {
-    /// The local serial console.
-    Console,
-    /// A network peer.
-    Network(IpAddr),
-}
-
-/// Checks a password against a stored hash; [`Hasher`](crate::password::storage::Hasher) is
-/// one. The login flow calls [`verify`](Verifier::verify) exactly once per attempt that passes
-/// the accessible IP list.
-pub trait Verifier {
-    /// Verifies `password` against `stored`, or does the same work against a dummy hash when
-    /// `stored` is `None` (unknown account) and returns [`Verdict::Mismatch`].
-    fn verify(&self, stored: Option<&str>, password: &str) -> Verdict;
-
-    /// Whether `stored` should be replaced by a hash with the current parameters.
-    fn needs_rehash(&self, _stored: &str) -> bool {
-        false
-    }
-}
 
 /// One login attempt.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,25 +50,6 @@ pub struct LoginRequest<'a> {
     pub password: &'a str,
     /// The time.
     pub now: UnixTime,
-}
-
-/// The identity state of a device: password policy, accounts and roles, lockout and sessions.
-/// The default sizes are the MGate's (16 accounts).
-#[derive(Clone, Debug)]
-pub struct Identity<
-    const A: usize = 16,
-    const R: usize = 8,
-    const L: usize = 64,
-    const S: usize = 32,
-> {
-    /// What new passwords must meet.
-    pub password_policy: PasswordPolicy,
-    /// Accounts and roles.
-    pub directory: Directory<A, R>,
-    /// Failure counters and locks.
-    pub lockout: Lockout<L>,
-    /// Open sessions.
-    pub sessions: Sessions<S>,
 }
 
 /// What a login did.
@@ -219,30 +177,6 @@ pub enum Detail {
     SessionTableFull,
 }
 
-/// Who changes a password.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChangedBy {
-    /// The account itself, from the session given (which stays open).
-    Owner(Option<SessionId>),
-    /// An administrator's reset: every session ends and the next login must change it.
-    Administrator,
-}
-
-/// Why a password change was refused.
-#[cfg(feature = "alloc")]
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ChangeError {
-    /// The new password breaks the policy.
-    #[error("{0}")]
-    Rejected(crate::password::Rejections),
-    /// The account is unknown.
-    #[error("{0}")]
-    Directory(DirectoryError),
-    /// Hashing failed.
-    #[error("{0}")]
-    Hash(crate::password::storage::HashError),
-}
-
 /// Something to record in the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fact {
@@ -311,7 +245,7 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
         };
         let locked = matches!(
             self.lockout.status(&account.name, source, now),
-            crate::lockout::Status::Locked { .. }
+            lockout::Status::Locked { .. }
         );
         let verdict = verifier.verify(Some(&account.password), password);
         let name = account.name.clone();
@@ -402,108 +336,9 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
         }
     }
 
-    /// Deactivates `account` and ends its sessions. Returns how many ended.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::set_active`].
-    pub fn deactivate(&mut self, account: &str) -> Result<usize, DirectoryError> {
-        self.directory.set_active(account, false)?;
-        Ok(self.sessions.end_account(account, None))
-    }
-
-    /// Deletes `account` and ends its sessions. Returns how many ended.
-    ///
-    /// # Errors
-    ///
-    /// As [`Directory::delete_account`].
-    pub fn delete_account(&mut self, account: &str) -> Result<usize, DirectoryError> {
-        self.directory.delete_account(account)?;
-        self.lockout.unlock(account);
-        Ok(self.sessions.end_account(account, None))
-    }
-
-    /// Sets a new password for `account`: checks it against the policy (every reason, the
-    /// current password and the policy's history depth included), hashes it with `salt` (random
-    /// bytes from the caller), stores it, and ends the account's sessions except the one that
-    /// made the change ([`ChangedBy::Owner`]). An administrator's reset marks the account so
-    /// that its next login must change the password again. Returns how many sessions ended.
-    ///
-    /// # Errors
-    ///
-    /// [`ChangeError`]; the password is not changed.
-    #[cfg(feature = "alloc")]
-    pub fn change_password(
-        &mut self,
-        account: &str,
-        new_password: &str,
-        by: ChangedBy,
-        hasher: &crate::password::storage::Hasher<'_>,
-        salt: &[u8; crate::password::storage::SALT_LEN],
-        now: UnixTime,
-    ) -> Result<usize, ChangeError> {
-        use crate::password::{Rejection, Rejections, normalize};
-
-        let stored = self
-            .directory
-            .account(account)
-            .ok_or(ChangeError::Directory(DirectoryError::UnknownAccount))?;
-        let Ok(normalized) = normalize(new_password) else {
-            let mut reasons = Rejections::default();
-            reasons.push(Rejection::TooManyBytes);
-            return Err(ChangeError::Rejected(reasons));
-        };
-        let mut reasons = self.password_policy.reasons(&normalized, &stored.name);
-        let previous = core::iter::once(stored.password.as_str()).chain(
-            stored
-                .history
-                .iter()
-                .take(self.password_policy.history.into())
-                .map(|hash| hash.as_str()),
-        );
-        if hasher.is_reused(&normalized, previous) {
-            reasons.push(Rejection::Reused);
-        }
-        if !reasons.is_empty() {
-            return Err(ChangeError::Rejected(reasons));
-        }
-        let name = stored.name.clone();
-        let hash = hasher.hash(&normalized, salt).map_err(ChangeError::Hash)?;
-        let (must_change, keep) = match by {
-            ChangedBy::Owner(keep) => (false, keep),
-            ChangedBy::Administrator => (true, None),
-        };
-        self.directory
-            .set_password(&name, hash, self.password_policy.history, must_change, now)
-            .map_err(ChangeError::Directory)?;
-        Ok(self.sessions.end_account(&name, keep.as_ref()))
-    }
-
-    /// Replaces the stored hash of `account` with one made with the hasher's live parameters,
-    /// after a login that returned [`Granted::rehash`]. The history and the change time stay.
-    ///
-    /// # Errors
-    ///
-    /// [`ChangeError::Hash`] or [`ChangeError::Directory`].
-    #[cfg(feature = "alloc")]
-    pub fn rehash(
-        &mut self,
-        account: &str,
-        password: &str,
-        hasher: &crate::password::storage::Hasher<'_>,
-        salt: &[u8; crate::password::storage::SALT_LEN],
-    ) -> Result<(), ChangeError> {
-        let normalized = crate::password::normalize(password)
-            .map_err(|_| ChangeError::Hash(crate::password::storage::HashError::TooLong))?;
-        let hash = hasher.hash(&normalized, salt).map_err(ChangeError::Hash)?;
-        self.directory
-            .rehash(account, hash)
-            .map_err(ChangeError::Directory)
-    }
-
     fn change_required(
         &self,
-        account: &crate::accounts::Account,
+        account: &Account,
         password: &str,
         now: UnixTime,
     ) -> Option<ChangeRequired> {
@@ -512,7 +347,7 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
         }
         // The same comparison that refuses a default as a new password, so that a changed
         // password is never taken for a default again (and `ｍｏｘａ` is).
-        if crate::password::is_vendor_default(password) {
+        if password::is_vendor_default(password) {
             return Some(ChangeRequired::VendorDefault);
         }
         let age_days = now.days_since(account.password_changed).unwrap_or(0);

@@ -20,9 +20,9 @@ use core::fmt;
 
 use subtle::ConstantTimeEq as _;
 
-use crate::accounts::Name;
-use crate::login::Source;
+use crate::name::Name;
 use crate::services::ServiceId;
+use crate::source::Source;
 use crate::time::UnixTime;
 
 /// A source of cryptographically secure random bytes, supplied by the caller (the OS, a
@@ -242,7 +242,7 @@ impl<const N: usize> Sessions<N> {
         random: &mut impl Random,
     ) -> Result<Opened, SessionError> {
         self.expire(now, |_, _| {});
-        let account_name = Name::try_from(account).map_err(|()| SessionError::Unknown)?;
+        let account_name = Name::new(account).ok_or(SessionError::Unknown)?;
         let held = self.count(account);
         let limit = usize::from(self.policy.max_per_account.max(1));
         let mut replaced = None;
@@ -256,7 +256,7 @@ impl<const N: usize> Sessions<N> {
                         .table
                         .iter()
                         .enumerate()
-                        .filter(|(_, session)| session.account.eq_ignore_ascii_case(account))
+                        .filter(|(_, session)| session.account == account)
                         .min_by_key(|(_, session)| session.started)
                         .map(|(index, _)| index);
                     replaced = oldest.map(|index| self.table.swap_remove(index));
@@ -341,8 +341,7 @@ impl<const N: usize> Sessions<N> {
     pub fn end_account(&mut self, account: &str, keep: Option<&SessionId>) -> usize {
         let before = self.table.len();
         self.table.retain(|session| {
-            !session.account.eq_ignore_ascii_case(account)
-                || keep.is_some_and(|keep| session.id.matches(keep))
+            session.account != account || keep.is_some_and(|keep| session.id.matches(keep))
         });
         before - self.table.len()
     }
@@ -351,7 +350,7 @@ impl<const N: usize> Sessions<N> {
     pub fn count(&self, account: &str) -> usize {
         self.table
             .iter()
-            .filter(|session| session.account.eq_ignore_ascii_case(account))
+            .filter(|session| session.account == account)
             .count()
     }
 
@@ -361,7 +360,7 @@ impl<const N: usize> Sessions<N> {
         let mut sessions = self
             .table
             .iter()
-            .filter(|session| session.account.eq_ignore_ascii_case(account));
+            .filter(|session| session.account == account);
         let Some(first) = sessions.next() else {
             return false;
         };
@@ -380,7 +379,7 @@ impl<const N: usize> Sessions<N> {
                 let first = self
                     .table
                     .iter()
-                    .position(|other| other.account.eq_ignore_ascii_case(&session.account));
+                    .position(|other| other.account == session.account);
                 (first == Some(index) && self.is_abnormal(&session.account))
                     .then_some(session.account.as_str())
             })

@@ -12,7 +12,7 @@
 use core::net::IpAddr;
 
 use gateway_policy::lockout::{Failure, Lockout, LockoutKey, LockoutPolicy, Status};
-use gateway_policy::login::Source;
+use gateway_policy::source::Source;
 use gateway_policy::time::UnixTime;
 
 const T0: u64 = 1_760_000_000;

@@ -15,15 +15,16 @@ use core::net::IpAddr;
 
 use gateway_policy::access::{AccessList, AccessListConfig};
 use gateway_policy::accounts::{Directory, NewAccount, Permissions, RoleId};
+use gateway_policy::identity::{ChangeError, ChangedBy, Identity};
 use gateway_policy::lockout::{Failure, Lockout, LockoutPolicy};
 use gateway_policy::login::{
-    ChangeError, ChangeRequired, ChangedBy, Detail, Fact, Granted, Identity, LoginRequest, Outcome,
-    PublicReason, Reminder, Source, Verifier,
+    ChangeRequired, Detail, Fact, Granted, LoginRequest, Outcome, PublicReason, Reminder,
 };
 use gateway_policy::password::storage::{HashBounds, HashParams, Hasher};
-use gateway_policy::password::{PasswordPolicy, Rejection, Verdict, normalize};
+use gateway_policy::password::{PasswordPolicy, Rejection, Verdict, Verifier, normalize};
 use gateway_policy::services::ServiceId;
 use gateway_policy::session::{SessionPolicy, Sessions, WhenFull};
+use gateway_policy::source::Source;
 use gateway_policy::time::{SECONDS_PER_DAY, UnixTime};
 
 const FAST: HashParams = HashParams {

@@ -10,11 +10,11 @@
 
 use core::net::IpAddr;
 
-use gateway_policy::login::Source;
 use gateway_policy::services::ServiceId;
 use gateway_policy::session::{
     EndReason, SessionError, SessionId, SessionPolicy, Sessions, WhenFull,
 };
+use gateway_policy::source::Source;
 use gateway_policy::time::UnixTime;
 
 const T0: u64 = 1_760_000_000;

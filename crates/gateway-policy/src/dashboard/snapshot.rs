@@ -497,7 +497,7 @@ impl DeviceSnapshot {
     /// lockout settings.
     pub fn record_identity<const A: usize, const R: usize, const L: usize, const S: usize>(
         &mut self,
-        identity: &crate::login::Identity<A, R, L, S>,
+        identity: &crate::identity::Identity<A, R, L, S>,
     ) {
         use alloc::string::ToString as _;
 
@@ -523,16 +523,16 @@ impl DeviceSnapshot {
                 .sessions
                 .iter()
                 .filter_map(|session| match session.source {
-                    crate::login::Source::Network(source) => Some(SessionSummary {
+                    crate::source::Source::Network(source) => Some(SessionSummary {
                         account: session.account.to_string(),
                         source,
                         started: Some(session.started),
                         displaced: match session.displaced {
-                            Some(crate::login::Source::Network(address)) => Some(address),
+                            Some(crate::source::Source::Network(address)) => Some(address),
                             _ => None,
                         },
                     }),
-                    crate::login::Source::Console => None,
+                    crate::source::Source::Console => None,
                 })
                 .collect(),
         );

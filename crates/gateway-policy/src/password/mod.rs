@@ -182,6 +182,20 @@ pub enum Verdict {
     Unusable(StoredHashError),
 }
 
+/// Checks a password against a stored hash; [`Hasher`](storage::Hasher) is
+/// one. The login flow calls [`verify`](Verifier::verify) exactly once per attempt that passes
+/// the accessible IP list.
+pub trait Verifier {
+    /// Verifies `password` against `stored`, or does the same work against a dummy hash when
+    /// `stored` is `None` (unknown account) and returns [`Verdict::Mismatch`].
+    fn verify(&self, stored: Option<&str>, password: &str) -> Verdict;
+
+    /// Whether `stored` should be replaced by a hash with the current parameters.
+    fn needs_rehash(&self, _stored: &str) -> bool {
+        false
+    }
+}
+
 /// An IEC 62443 security level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

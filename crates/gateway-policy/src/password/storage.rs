@@ -21,8 +21,8 @@ use core::time::Duration;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
+use super::Verifier;
 use super::{Normalized, PhcString, StoredHashError, Verdict, normalize};
-use crate::login::Verifier;
 
 /// The length of the salts [`Hasher::hash`] takes (RFC 9106 recommends 16 bytes).
 pub const SALT_LEN: usize = 16;
