@@ -90,6 +90,7 @@ pub struct NewAccount<'a> {
 
 /// Why a directory operation was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum DirectoryError {
     /// The name is empty, too long or has a character outside `A-Za-z0-9._-@`.
     #[error("a name is 1-32 ASCII letters, digits and . _ - @")]

@@ -46,6 +46,7 @@ pub enum ChangedBy {
 /// Why a password change was refused.
 #[cfg(feature = "alloc")]
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChangeError {
     /// The new password breaks the policy.
     #[error("{0}")]

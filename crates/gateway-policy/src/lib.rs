@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod banner;
 #[cfg(feature = "alloc")]
 pub mod dashboard;
+mod error;
 pub mod firmware;
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
@@ -33,3 +34,5 @@ pub mod services;
 pub mod session;
 pub mod source;
 pub mod time;
+
+pub use error::{Error, OutOfRange};

@@ -69,6 +69,7 @@ use core::net::IpAddr;
 
 use ipnet::IpNet;
 
+use crate::error::OutOfRange;
 use crate::name::Name;
 use crate::services::Guide;
 use crate::source::Source;
@@ -134,19 +135,11 @@ pub enum LockoutKey {
 
 /// Why a policy is not valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LockoutPolicyError {
     /// A number is outside the supported range.
-    #[error("{field} = {value} is outside {min}..={max}")]
-    OutOfRange {
-        /// The field.
-        field: &'static str,
-        /// Its value.
-        value: u32,
-        /// Smallest accepted.
-        min: u32,
-        /// Largest accepted.
-        max: u32,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
     /// A setting the device does not have.
     #[error("{field} is not a setting of this device")]
     NotOnDevice {
@@ -278,18 +271,7 @@ impl LockoutPolicy {
     ///
     /// The first field out of range.
     pub fn validate(&self) -> Result<(), LockoutPolicyError> {
-        let check = |field, value: u32, min, max| {
-            if (min..=max).contains(&value) {
-                Ok(())
-            } else {
-                Err(LockoutPolicyError::OutOfRange {
-                    field,
-                    value,
-                    min,
-                    max,
-                })
-            }
-        };
+        let check = |field, value: u32, min, max| OutOfRange::check(field, value, min..=max);
         check("max_failures", self.max_failures.into(), 1, 100)?;
         check("lockout_minutes", self.lockout_minutes.into(), 1, 1440)?;
         if let Some(minutes) = self.reset_minutes {
@@ -318,17 +300,8 @@ impl LockoutPolicy {
     pub fn validate_for(&self, guide: Guide) -> Result<(), LockoutPolicyError> {
         self.validate()?;
         if guide == Guide::MgateMb3000 {
-            let check = |field, value: u16, max| {
-                if (1..=max).contains(&value) {
-                    Ok(())
-                } else {
-                    Err(LockoutPolicyError::OutOfRange {
-                        field,
-                        value: value.into(),
-                        min: 1,
-                        max: max.into(),
-                    })
-                }
+            let check = |field, value: u16, max: u16| {
+                OutOfRange::check(field, value.into(), 1..=max.into())
             };
             check("max_failures", self.max_failures.into(), 10)?;
             check("lockout_minutes", self.lockout_minutes, 60)?;

@@ -121,6 +121,7 @@ pub struct Opened {
 
 /// Why a session was not opened or not found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionError {
     /// The account holds its maximum and the policy refuses new ones.
     #[error("the account already has {0} session(s), the most it may hold")]

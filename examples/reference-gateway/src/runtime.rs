@@ -543,14 +543,18 @@ impl Runtime {
     fn report(&mut self, event: &Event) {
         match *event {
             Event::ConnectionRefused { peer, reason } => {
-                let RefuseReason::ConnectionLimit = reason;
                 let limit = self.max_connections.to_string();
+                // Every refusal is audited; the connection limit is the only one today.
+                let details: &[(&str, &str)] = match reason {
+                    RefuseReason::ConnectionLimit => &[("max_connections", limit.as_str())],
+                    _ => &[],
+                };
                 self.audit.emit(
                     AuditEvent::new(EventKind::ConnectionRejected)
                         .with_outcome(Outcome::Failure)
                         .with_address(peer.ip())
                         .with_service("modbus-tcp")
-                        .with_details(&[("max_connections", limit.as_str())]),
+                        .with_details(details),
                 );
             }
             Event::LateResponse { slave, .. } => {

@@ -46,6 +46,7 @@
 
 use core::fmt;
 
+use crate::error::OutOfRange;
 use crate::services::Guide;
 
 #[cfg(feature = "alloc")]
@@ -130,6 +131,7 @@ pub enum SpecialSet {
 
 /// Why a stored hash was not used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoredHashError {
     /// Not a PHC string, or argon2 parameters that do not parse.
     #[error("the stored hash is not a valid argon2 PHC string")]
@@ -212,19 +214,11 @@ pub enum SecurityLevel {
 
 /// Why a policy is not valid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
-    /// A number is outside the range this crate supports.
-    #[error("{field} = {value} is outside {min}..={max}")]
-    OutOfRange {
-        /// The field.
-        field: &'static str,
-        /// Its value.
-        value: u32,
-        /// The smallest value accepted.
-        min: u32,
-        /// The largest.
-        max: u32,
-    },
+    /// A number is outside the range this crate or the device supports.
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
     /// The minimum length is above the maximum.
     #[error("min_chars {min} is above max_chars {max}")]
     MinAboveMax {
@@ -348,7 +342,8 @@ impl PasswordPolicy {
             self.history.into(),
             0,
             u32::try_from(MAX_HISTORY).unwrap_or(u32::MAX),
-        )
+        )?;
+        Ok(())
     }
 
     /// [`validate`](Self::validate), then the ranges the device's console accepts: MGate
@@ -409,15 +404,6 @@ impl fmt::Display for SecurityLevel {
     }
 }
 
-fn range(field: &'static str, value: u32, min: u32, max: u32) -> Result<(), PolicyError> {
-    if (min..=max).contains(&value) {
-        Ok(())
-    } else {
-        Err(PolicyError::OutOfRange {
-            field,
-            value,
-            min,
-            max,
-        })
-    }
+fn range(field: &'static str, value: u32, min: u32, max: u32) -> Result<(), OutOfRange> {
+    OutOfRange::check(field, value, min..=max)
 }

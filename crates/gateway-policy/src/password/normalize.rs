@@ -20,6 +20,7 @@ pub struct Normalized {
 /// The password is over [`MAX_PASSWORD_BYTES`], before or after normalisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("the password is over {MAX_PASSWORD_BYTES} bytes")]
+#[non_exhaustive]
 pub struct TooManyBytes;
 
 /// Normalises `password` to NFKC (see the [module docs](super) for why that form).

@@ -71,6 +71,7 @@ pub struct Hasher<'k> {
 
 /// Why hashing failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HashError {
     /// The parameters are outside the bounds, or not valid argon2 parameters.
     #[error("argon2 parameters {0:?} are not usable")]

@@ -71,6 +71,7 @@ pub enum CloseReason {
 
 /// Why a connection was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefuseReason {
     /// [`Limits::max_connections`](super::Limits::max_connections) client connections are open.
     ConnectionLimit,
@@ -281,6 +282,7 @@ pub enum Event {
 
 /// Why a serial master's request in slave mode went nowhere.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpstreamRefusal {
     /// No upstream answers this address: the request is for another slave on the line.
     NotOurs,
