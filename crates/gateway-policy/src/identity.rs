@@ -136,7 +136,7 @@ impl<const A: usize, const R: usize, const L: usize, const S: usize> Identity<A,
     }
 
     /// Replaces the stored hash of `account` with one made with the hasher's live parameters,
-    /// after a login that returned [`Granted::rehash`]. The history and the change time stay.
+    /// after a login that returned [`Granted::rehash`](crate::login::Granted::rehash). The history and the change time stay.
     ///
     /// # Errors
     ///

@@ -62,7 +62,22 @@ pub fn rtu_to_tcp(
     request: &MbapHeader,
     out: &mut [u8],
 ) -> Result<usize, EncodeError> {
-    let frame = RtuFrame::new_checked(rtu_adu)?;
+    rtu_frame_to_tcp(RtuFrame::new_checked(rtu_adu)?, request, out)
+}
+
+/// [`rtu_to_tcp`] for a frame whose CRC is already checked (by
+/// [`RtuFrame::new_checked`], or by the [`RtuDeframer`](crate::rtu::RtuDeframer) that
+/// produced it): the bytes are only copied.
+///
+/// # Errors
+///
+/// [`EncodeError::BufferTooSmall`].
+#[inline]
+pub fn rtu_frame_to_tcp(
+    frame: RtuFrame<'_>,
+    request: &MbapHeader,
+    out: &mut [u8],
+) -> Result<usize, EncodeError> {
     let pdu = frame.pdu();
     let total = pdu.len().saturating_add(MBAP_LEN);
     let (header, body) = out

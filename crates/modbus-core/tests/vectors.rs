@@ -12,7 +12,7 @@
 
 use modbus_core::rtu::{self, Direction, RtuDeframer, RtuEvent, RtuFrame};
 use modbus_core::tcp::{self, TcpFrame};
-use modbus_core::translate::{rtu_to_tcp, tcp_to_rtu};
+use modbus_core::translate::{rtu_frame_to_tcp, rtu_to_tcp, tcp_to_rtu};
 use modbus_core::{Request, Response};
 use serde::Deserialize;
 
@@ -172,5 +172,9 @@ fn translation_vectors_both_ways() {
     let (rtu_response, tcp_response) = (bytes(&response.rtu), bytes(&response.tcp));
     let mut tcp_out = [0u8; 260];
     let len = rtu_to_tcp(&rtu_response, &header, &mut tcp_out).unwrap();
+    assert_eq!(&tcp_out[..len], &tcp_response[..], "{}", response.name);
+    // The same from a frame checked once (what the engine translates).
+    let frame = RtuFrame::new_checked(&rtu_response).unwrap();
+    let len = rtu_frame_to_tcp(frame, &header, &mut tcp_out).unwrap();
     assert_eq!(&tcp_out[..len], &tcp_response[..], "{}", response.name);
 }

@@ -355,6 +355,15 @@ impl World {
             assert!(transmits < 1_000, "poll_transmit does not run dry");
         }
         while gateway.poll_event().is_some() {}
+        // Woken at `at` and drained, the engine has nothing left due: its next timer lies
+        // ahead. (In debug builds poll_timeout also checks each line's count of queued
+        // requests against the slots.)
+        let next = gateway.poll_timeout();
+        assert!(
+            next.is_none_or(|due| due > self.at()),
+            "a timer due at {next:?} is left after handle_timeout at {:?}",
+            self.at()
+        );
     }
 }
 

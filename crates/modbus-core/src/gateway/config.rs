@@ -9,7 +9,8 @@ use core::num::NonZeroU32;
 use core::ops::RangeInclusive;
 use core::time::Duration;
 
-use crate::gateway::routing::{ChannelId, Route, RoutingError, RoutingTable};
+use crate::gateway::id::ChannelId;
+use crate::gateway::routing::{Route, RoutingError, RoutingTable};
 use crate::rtu::{FrameTiming, SerialConfig};
 use crate::types::UnitId;
 

@@ -5,25 +5,10 @@ use core::time::Duration;
 
 use crate::error::DecodeError;
 use crate::exception::ExceptionCode;
+use crate::gateway::id::{ChannelId, ConnectionId};
 use crate::gateway::matching::Mismatch;
-use crate::gateway::routing::ChannelId;
 use crate::rtu::DiscardReason;
 use crate::types::UnitId;
-
-/// A TCP connection known to the engine: a client's, or one the engine asked for to reach an
-/// upstream server. Ids of closed connections are never confused with their successors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnectionId {
-    pub(crate) index: u16,
-    pub(crate) generation: u16,
-}
-
-impl ConnectionId {
-    /// Position in the engine's connection table, below the engine's `CONNECTIONS`.
-    pub fn index(self) -> usize {
-        self.index.into()
-    }
-}
 
 /// I/O for the caller to carry out, from [`Gateway::poll_transmit`](super::Gateway::poll_transmit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -123,17 +123,18 @@
 //! | part | bytes |
 //! |---|---|
 //! | fixed (routes, upstreams, 32 queued events, counters) | 2,264 |
-//! | per channel (RTU deframer, copy of the last frame sent, state) | 1,000 |
+//! | per channel (RTU deframer, copy of the last frame sent, state) | 992 |
 //! | per connection (MBAP deframer, peer, state) | 336 |
 //! | per request slot (one ADU buffer, header, state) | 296 |
 //!
 //! `Gateway<2, 8, 16>`, two lines with eight connections and sixteen requests in hand, is
-//! 11,688 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
+//! 11,672 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
 mod config;
 mod engine;
 mod event;
+mod id;
 mod local;
 mod matching;
 mod routing;
@@ -145,8 +146,8 @@ pub use config::{
 };
 pub use engine::{EVENT_CAPACITY, FrameRefused, Gateway, Lane};
 pub use event::{
-    ChannelCounters, CloseReason, ConnectionId, Event, RefuseReason, RetryCause, Transmit,
-    UpstreamRefusal,
+    ChannelCounters, CloseReason, Event, RefuseReason, RetryCause, Transmit, UpstreamRefusal,
 };
+pub use id::{ChannelId, ConnectionId};
 pub use matching::{Mismatch, check_response};
-pub use routing::{ChannelId, Route, RouteDecision, RoutingError, RoutingTable};
+pub use routing::{Route, RouteDecision, RoutingError, RoutingTable};

@@ -1,12 +1,8 @@
 //! Unit id -> serial channel and slave address.
 
 use crate::constants::MAX_SLAVE_ADDRESS;
+use crate::gateway::id::ChannelId;
 use crate::types::UnitId;
-
-/// Index of a serial channel in the gateway's configuration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct ChannelId(pub u8);
 
 /// One line of a slave id map: TCP unit ids `first_unit..=last_unit` go to `channel`, where
 /// the devices answer at `first_slave..` in the same order (identity when

@@ -1,39 +1,50 @@
 //! The gateway state machine: TCP connections on one side, serial channels on the other.
+//!
+//! Each part is its own state, in its own module: the request [slots] (free, queued, on the
+//! bus, answered), the serial [lines](mod@line) with their deframers, echo, counters and timers,
+//! the [connections] table, slave mode's [upstream] servers and the [events] queue. Ids are
+//! in [`gateway::id`](crate::gateway::id). [`Gateway`] routes between the parts, in this file
+//! only: a client's request is framed, routed and queued (`handle_tcp_bytes`), sent when its
+//! line is free (`poll_transmit`), matched when the answer comes (`handle_serial_bytes`),
+//! retried or given up (`handle_timeout`), and handed back (`poll_transmit`).
 
-mod master;
-mod reverse;
-mod state;
+mod connections;
+mod events;
+mod line;
+mod slots;
+mod upstream;
 
 use core::net::SocketAddr;
 
-use heapless::Deque;
-
-use crate::constants::{EXCEPTION_BIT, MAX_RTU_ADU_LEN, MAX_TCP_ADU_LEN, MBAP_LEN};
+use crate::constants::{EXCEPTION_BIT, MAX_RTU_ADU_LEN, MAX_TCP_ADU_LEN};
 use crate::error::{DecodeError, EncodeError};
 use crate::exception::ExceptionCode;
 use crate::function::FunctionCode;
 use crate::gateway::config::{
-    BroadcastReply, ChannelConfig, ChannelMode, ConfigError, ExceptionPolicy, GatewayConfig,
-    Limits, MAX_ROUTES, MAX_UPSTREAMS, Upstream,
+    BroadcastReply, ConfigError, ExceptionPolicy, GatewayConfig, Limits, MAX_ROUTES,
 };
 use crate::gateway::event::{
-    ChannelCounters, CloseReason, ConnectionId, Event, RefuseReason, RetryCause, Transmit,
-    UpstreamRefusal,
+    ChannelCounters, CloseReason, Event, RefuseReason, RetryCause, Transmit, UpstreamRefusal,
 };
+use crate::gateway::id::{ChannelId, ConnectionId, SlotId};
 use crate::gateway::local::{self, Effect, ServerCounters};
 use crate::gateway::matching::check_response;
-use crate::gateway::routing::{ChannelId, RouteDecision, RoutingTable};
+use crate::gateway::routing::{RouteDecision, RoutingTable};
 use crate::pdu::{Request, Response};
-use crate::rtu::{self, Direction, DiscardReason, RtuDeframer, RtuEvent, RtuFrame};
-use crate::tcp::{self, MbapHeader, TcpDeframer, TcpFrame};
+use crate::rtu::{self, DiscardReason, RtuEvent, RtuFrame};
+use crate::tcp::{self, MbapHeader, TcpFrame};
 use crate::time::Instant;
+use crate::translate::rtu_frame_to_tcp;
 use crate::types::UnitId;
 use crate::wire::len16;
 
-use state::{Channel, ConnState, Connection, Flight, Owner, Slot, SlotState, Target, UpstreamLink};
+use connections::{ConnState, Connections};
+use events::Events;
+use line::Line;
+use slots::{Owner, SlotState, Slots, Target};
+use upstream::Upstreams;
 
-/// Events held for [`Gateway::poll_event`]; older ones are dropped beyond this.
-pub const EVENT_CAPACITY: usize = 32;
+pub use events::EVENT_CAPACITY;
 
 /// Which listening port a client connection arrived on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -72,16 +83,13 @@ pub struct Gateway<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS:
     broadcast_reply: BroadcastReply,
     exceptions: ExceptionPolicy,
     limits: Limits,
-    upstream_config: heapless::Vec<Upstream, MAX_UPSTREAMS>,
-    upstreams: [UpstreamLink; MAX_UPSTREAMS],
-    channels: [Channel; CHANNELS],
-    channel_count: usize,
-    connections: [Connection; CONNECTIONS],
-    slots: [Slot; SLOTS],
-    events: Deque<Event, EVENT_CAPACITY>,
-    events_lost: u32,
+    upstreams: Upstreams,
+    lines: [Line; CHANNELS],
+    line_count: usize,
+    connections: Connections<CONNECTIONS>,
+    slots: Slots<SLOTS>,
+    events: Events,
     server: ServerCounters,
-    next_seq: u64,
 }
 
 impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
@@ -94,25 +102,22 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// As [`Gateway::check`].
     pub fn new(config: &GatewayConfig, now: Instant) -> Result<Self, ConfigError> {
         let routing = Self::check(config)?;
-        let channels = core::array::from_fn(|index| {
-            let channel_config = config.channels.get(index).copied().unwrap_or_default();
-            Channel::new(channel_config, now)
+        let lines = core::array::from_fn(|index| {
+            let line_config = config.channels.get(index).copied().unwrap_or_default();
+            Line::new(line_config, now)
         });
         Ok(Self {
             routing,
             broadcast_reply: config.broadcast.reply,
             exceptions: config.exceptions,
             limits: config.limits,
-            upstream_config: config.upstreams.clone(),
-            upstreams: [UpstreamLink::default(); MAX_UPSTREAMS],
-            channels,
-            channel_count: config.channels.len(),
-            connections: core::array::from_fn(|_| Connection::default()),
-            slots: core::array::from_fn(|_| Slot::default()),
-            events: Deque::new(),
-            events_lost: 0,
+            upstreams: Upstreams::new(&config.upstreams),
+            lines,
+            line_count: config.channels.len(),
+            connections: Connections::new(),
+            slots: Slots::new(),
+            events: Events::new(),
             server: ServerCounters::default(),
-            next_seq: 0,
         })
     }
 
@@ -151,6 +156,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             SLOTS,
         )?;
         capacity("connection ids", CONNECTIONS, usize::from(u16::MAX))?;
+        capacity("request slot ids", SLOTS, usize::from(u16::MAX))?;
         Ok(routing)
     }
 
@@ -166,27 +172,17 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         lane: Lane,
         _now: Instant,
     ) -> Result<ConnectionId, RefuseReason> {
-        let clients = self
-            .connections
-            .iter()
-            .filter(|c| matches!(c.state, ConnState::Client { .. }))
-            .count();
-        let free = self
-            .connections
-            .iter_mut()
-            .enumerate()
-            .find(|(_, c)| matches!(c.state, ConnState::Free))
-            .filter(|_| clients < usize::from(self.limits.max_connections));
-        let Some((index, connection)) = free else {
-            self.push_event(Event::ConnectionRefused {
+        let opened = (self.connections.clients() < usize::from(self.limits.max_connections))
+            .then(|| self.connections.open(ConnState::Client { peer, lane }))
+            .flatten();
+        let Some(id) = opened else {
+            self.events.push(Event::ConnectionRefused {
                 peer,
                 reason: RefuseReason::ConnectionLimit,
             });
             return Err(RefuseReason::ConnectionLimit);
         };
-        connection.open(ConnState::Client { peer, lane });
-        let id = connection.id(index);
-        self.push_event(Event::ConnectionOpened {
+        self.events.push(Event::ConnectionOpened {
             connection: id,
             peer,
             priority: lane == Lane::Priority,
@@ -196,7 +192,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// A connection the engine asked for with [`Transmit::Connect`] is established.
     pub fn handle_tcp_connected(&mut self, connection: ConnectionId, _now: Instant) {
-        if let Some(conn) = self.connection_mut(connection) {
+        if let Some(conn) = self.connections.get_mut(connection) {
             if let ConnState::Upstream { connected, .. } = &mut conn.state {
                 *connected = true;
             }
@@ -206,34 +202,40 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// A connection closed, or a [`Transmit::Connect`] failed. Queued requests of a client
     /// are dropped, and an answer still due on a serial line will be dropped when it comes.
     pub fn handle_tcp_closed(&mut self, connection: ConnectionId, _now: Instant) {
-        let Some(conn) = self.connection_mut(connection) else {
+        let Some(state) = self.connections.release(connection) else {
             return;
         };
-        let state = conn.state;
-        conn.release();
         let mut discarded = 0u16;
         match state {
             ConnState::Upstream { upstream, .. } => {
-                if let Some(link) = self.upstreams.get_mut(usize::from(upstream)) {
-                    link.connection = None;
-                }
+                self.upstreams.set_connection(upstream, None);
                 self.fail_upstream_requests(upstream, ExceptionCode::GatewayPathUnavailable);
             }
             ConnState::Client { .. } => {
-                for slot in &mut self.slots {
-                    if slot.owner == Owner::Client(connection) {
-                        discarded = discarded.saturating_add(1);
-                        if slot.state == SlotState::InFlight {
-                            slot.owner = Owner::Orphan;
-                        } else {
+                for (_, slot) in self.slots.iter_mut() {
+                    if slot.owner != Owner::Client(connection) {
+                        continue;
+                    }
+                    discarded = discarded.saturating_add(1);
+                    match slot.state {
+                        SlotState::OnTheBus { .. } => slot.owner = Owner::Orphan,
+                        SlotState::Queued { .. } => {
+                            if let Some(line) = slot
+                                .target
+                                .serial_channel()
+                                .and_then(|channel| self.lines.get_mut(channel.index()))
+                            {
+                                line.remove_queued();
+                            }
                             slot.state = SlotState::Free;
                         }
+                        SlotState::Free | SlotState::Answered => slot.state = SlotState::Free,
                     }
                 }
             }
             ConnState::Free => {}
         }
-        self.push_event(Event::ConnectionClosed {
+        self.events.push(Event::ConnectionClosed {
             connection,
             discarded,
         });
@@ -255,7 +257,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         // can take a request, so that no complete frame waits inside the engine.
         while self.can_accept(connection) {
             let mut adu = [0u8; MAX_TCP_ADU_LEN];
-            let Some(conn) = self.connection_mut(connection) else {
+            let Some(conn) = self.connections.get_mut(connection) else {
                 return bytes.len();
             };
             if conn.closing.is_some() {
@@ -297,7 +299,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         adu: &[u8],
         _now: Instant,
     ) -> Result<(), FrameRefused> {
-        if self.connection_mut(connection).is_none() {
+        if self.connections.get(connection).is_none() {
             return Err(FrameRefused::UnknownConnection);
         }
         if !self.can_accept(connection) {
@@ -318,40 +320,27 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// ([`DiscardReason::Stale`]): they cannot answer it. Stamp them when the read returned,
     /// not later, or an answer may be taken for stale bytes' neighbour.
     pub fn handle_serial_bytes(&mut self, channel: ChannelId, bytes: &[u8], now: Instant) {
-        let index = usize::from(channel.0);
-        if index >= self.channel_count {
-            return;
-        }
-        let Some(ch) = self.channels.get_mut(index) else {
+        let Some(line) = self.line_mut(channel) else {
             return;
         };
-        let (mut rest, mismatch) = ch.echo.suppress(bytes);
-        if mismatch {
-            self.push_event(Event::EchoMismatch { channel });
+        let received = line.receive(bytes, now);
+        if received.echo_mismatch {
+            self.events.push(Event::EchoMismatch { channel });
         }
+        let mut rest = received.rest;
         if rest.is_empty() {
             return;
         }
-        let Some(ch) = self.channels.get_mut(index) else {
-            return;
-        };
-        if now < ch.sent_until {
+        if received.stale {
             self.discard_serial(channel, rest.len(), DiscardReason::Stale);
             return;
         }
-        ch.last_received = now;
-        if ch.unanswered.is_some() {
-            // The line is not quiet yet: the next request waits at least for its silence.
-            ch.ready_at = ch
-                .ready_at
-                .max(now.saturating_add(ch.config.inter_frame_delay()));
-        }
         let mut stalled = false;
         loop {
-            let Some(ch) = self.channels.get_mut(index) else {
+            let Some(line) = self.line_mut(channel) else {
                 return;
             };
-            let taken = ch.deframer.handle_bytes(rest, Some(now));
+            let taken = line.deframer.handle_bytes(rest, Some(now));
             rest = rest.get(taken..).unwrap_or_default();
             // The deframer may take nothing until the frame that silence ended is drained.
             self.drain_serial(channel, now);
@@ -375,52 +364,32 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// engine estimates the end from the baud rate. The response timeout and the
     /// inter-frame delay count from here, and bytes stamped earlier are stale.
     pub fn handle_serial_transmitted(&mut self, channel: ChannelId, now: Instant) {
-        let index = usize::from(channel.0);
-        if index >= self.channel_count {
-            return;
-        }
-        let Some(ch) = self.channels.get_mut(index) else {
-            return;
-        };
-        ch.sent_until = now;
-        ch.ready_at = now.saturating_add(ch.config.inter_frame_delay());
-        let timeout = ch.config.response_timeout();
-        if let Some(flight) = &mut ch.busy {
-            flight.deadline = now.saturating_add(timeout);
+        if let Some(line) = self.line_mut(channel) {
+            line.transmitted(now);
         }
     }
 
     /// Tells the engine the time. Call it when [`poll_timeout`](Self::poll_timeout) has
     /// passed (calling it early or often is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
-        for index in 0..self.channel_count {
-            let channel = ChannelId(u8::try_from(index).unwrap_or(u8::MAX));
-            let Some(ch) = self.channels.get_mut(index) else {
+        for index in 0..self.line_count {
+            let channel = ChannelId::at(index);
+            let Some(line) = self.line_mut(channel) else {
                 continue;
             };
-            ch.deframer.handle_timeout(now);
+            line.deframer.handle_timeout(now);
             self.drain_serial(channel, now);
-            let Some(ch) = self.channels.get(index) else {
+            let Some(line) = self.line_mut(channel) else {
                 continue;
             };
-            let (busy, mode) = (ch.busy, ch.config.mode);
-            let crc_give_up = ch.crc_give_up_at().is_some_and(|at| at <= now);
-            match busy {
-                Some(flight) if flight.deadline <= now || crc_give_up => match mode {
-                    ChannelMode::RtuMaster => {
-                        let cause = if flight.crc_error {
-                            RetryCause::Crc
-                        } else {
-                            RetryCause::Timeout
-                        };
-                        self.fail_attempt(channel, cause, now);
-                    }
-                    ChannelMode::RtuSlave => {
-                        let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
-                        self.fail_upstream_slot(channel, flight.slot, code);
-                    }
-                },
-                _ => {}
+            let Some((flight, cause)) = line.failed_attempt(now) else {
+                continue;
+            };
+            if line.is_master() {
+                self.fail_attempt(channel, cause, now);
+            } else {
+                let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
+                self.fail_upstream_slot(channel, flight.slot, code);
             }
         }
     }
@@ -429,194 +398,784 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// until it returns `None`; `now` is when the bytes will start on the wire. Answers to
     /// clients come first, then serial requests whose line is free.
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Transmit<'_>> {
-        if let Some(index) = self.connections.iter().position(Connection::wants_action) {
-            return self.connection_action(index, now);
+        if let Some(connection) = self.connections.wanting_action() {
+            return self.connection_action(connection, now);
         }
-        if let Some(index) = self.oldest(|slot| slot.state == SlotState::Ready) {
-            return self.transmit_ready(index, now);
+        if let Some(id) = self.slots.oldest(|slot| slot.state == SlotState::Answered) {
+            return self.transmit_answer(id, now);
         }
-        if let Some(index) = self.sendable_upstream_slot() {
-            return self.transmit_upstream(index);
+        if let Some(id) = self.sendable_upstream_slot() {
+            return self.transmit_upstream(id);
         }
-        let channel = (0..self.channel_count).find_map(|i| {
-            let ch = self.channels.get(i)?;
-            let free =
-                ch.config.mode == ChannelMode::RtuMaster && ch.busy.is_none() && now >= ch.ready_at;
-            let channel = ChannelId(u8::try_from(i).ok()?);
-            free.then(|| self.pick(channel).map(|slot| (channel, slot)))
-                .flatten()
-        });
-        let (channel, slot) = channel?;
-        self.transmit_serial(channel, slot, now)
+        let (channel, id) = (0..self.line_count).find_map(|index| {
+            let channel = ChannelId::at(index);
+            let line = self.lines.get(index)?;
+            if !line.is_free(now) || line.queued() == 0 {
+                return None;
+            }
+            Some((channel, self.pick(channel)?))
+        })?;
+        self.transmit_serial(channel, id, now)
     }
 
     /// The next event, or `None`.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, or `None` when no
     /// timer runs. It may lie in the past: call `handle_timeout` and `poll_transmit` at once.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let mut earliest: Option<Instant> = None;
-        let mut consider = |at: Option<Instant>| {
-            if let Some(at) = at {
-                earliest = Some(earliest.map_or(at, |e| e.min(at)));
-            }
-        };
-        for (index, ch) in self.channels.iter().take(self.channel_count).enumerate() {
-            consider(ch.deframer.poll_timeout());
-            consider(ch.busy.map(|flight| flight.deadline));
-            consider(ch.crc_give_up_at());
-            let channel = ChannelId(u8::try_from(index).unwrap_or(u8::MAX));
-            let waiting = ch.config.mode == ChannelMode::RtuMaster
-                && ch.busy.is_none()
-                && self.pick(channel).is_some();
-            consider(waiting.then_some(ch.ready_at));
-        }
-        earliest
+        self.configured_lines()
+            .inspect(|(channel, line)| {
+                debug_assert_eq!(
+                    usize::from(line.queued()),
+                    self.slots.count(|slot| slot.is_queued_on(*channel)),
+                    "{channel:?}: the line's queue count and its queued slots disagree"
+                );
+            })
+            .filter_map(|(_, line)| line.next_timeout())
+            .min()
     }
 
     /// Counters of `channel` since start or the last FC 08/0A.
     pub fn channel_counters(&self, channel: ChannelId) -> Option<ChannelCounters> {
-        let index = usize::from(channel.0);
-        (index < self.channel_count)
-            .then(|| self.channels.get(index).map(|ch| ch.counters))
-            .flatten()
+        self.line(channel).map(|line| line.counters)
     }
 
     /// Events dropped because [`EVENT_CAPACITY`] were waiting.
     pub fn events_lost(&self) -> u32 {
-        self.events_lost
+        self.events.lost()
     }
 
     /// Requests waiting for their first transmission on `channel`, at most
     /// [`Limits::queue_depth`]. The request being served (in flight, or waiting to be
     /// retried) is not counted.
     pub fn queued(&self, channel: ChannelId) -> usize {
-        self.slots
-            .iter()
-            .filter(|s| {
-                s.state == SlotState::Queued
-                    && s.attempts == 0
-                    && s.target.serial_channel() == Some(channel)
-            })
-            .count()
+        self.slots.count(|slot| slot.is_new_on(channel))
     }
 
     /// Requests of `connection` not yet answered (queued, in flight or answer not yet sent).
     pub fn pending(&self, connection: ConnectionId) -> usize {
-        self.slots
-            .iter()
-            .filter(|s| s.state != SlotState::Free && s.owner == Owner::Client(connection))
-            .count()
+        self.slots.count(|slot| slot.is_pending_for(connection))
     }
 
-    // ---- slots, replies, events ----
+    // ---- client requests ----
 
-    fn take_slot(&mut self, owner: Owner, header: MbapHeader) -> Option<usize> {
-        let index = self.slots.iter().position(|s| s.state == SlotState::Free)?;
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1);
-        let slot = self.slots.get_mut(index)?;
-        // Field by field: the 260-byte buffer is overwritten by whoever fills it.
-        slot.state = SlotState::Queued;
-        slot.owner = owner;
-        slot.target = Target::None;
-        slot.header = header;
-        slot.priority = false;
-        slot.attempts = 0;
-        slot.seq = seq;
-        slot.len = 0;
-        Some(index)
+    /// Whether `connection` may hand in another request now. Upstream answers free slots;
+    /// they never need back-pressure.
+    fn can_accept(&self, connection: ConnectionId) -> bool {
+        let is_client = self
+            .connections
+            .get(connection)
+            .is_some_and(|c| c.is_client());
+        !is_client
+            || (self.pending(connection) < usize::from(self.limits.max_pending_per_connection)
+                && self.slots.has_free())
     }
 
-    fn free(&mut self, index: usize) {
-        if let Some(slot) = self.slots.get_mut(index) {
-            slot.state = SlotState::Free;
-            slot.owner = Owner::Orphan;
-            slot.target = Target::None;
+    fn close_for_framing(&mut self, connection: ConnectionId, error: DecodeError) {
+        if let Some(conn) = self.connections.get_mut(connection) {
+            conn.closing = Some(CloseReason::Framing(error));
+        }
+        self.events.push(Event::FramingError { connection, error });
+    }
+
+    /// One framed ADU from `connection`: a client's request or an upstream server's answer.
+    fn handle_adu(&mut self, connection: ConnectionId, adu: &[u8]) {
+        let Ok(frame) = TcpFrame::new_checked(adu) else {
+            return;
+        };
+        match self.connections.get(connection).map(|c| c.state) {
+            Some(ConnState::Client { lane, .. }) => {
+                self.handle_client_request(connection, lane, frame);
+            }
+            Some(ConnState::Upstream { upstream, .. }) => {
+                self.handle_upstream_response(upstream, frame);
+            }
+            Some(ConnState::Free) | None => {}
         }
     }
 
-    fn oldest(&self, wanted: impl Fn(&Slot) -> bool) -> Option<usize> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| wanted(s))
-            .min_by_key(|(_, s)| s.seq)
-            .map(|(index, _)| index)
-    }
-
-    /// Writes the answer whose PDU `encode_pdu` produces into slot `index`, framed for its
-    /// owner (TCP for a client, RTU for a serial master), and marks it ready to send.
-    fn reply(
-        &mut self,
-        index: usize,
-        encode_pdu: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
-    ) {
-        let Some(slot) = self.slots.get_mut(index) else {
+    /// A client's request: answered here (the gateway's own unit id), queued for its line,
+    /// or refused.
+    fn handle_client_request(&mut self, connection: ConnectionId, lane: Lane, frame: TcpFrame<'_>) {
+        self.server.messages = self.server.messages.wrapping_add(1);
+        let header = frame.header();
+        let pdu = frame.pdu();
+        let Some(id) = self.slots.take(Owner::Client(connection), header) else {
             return;
         };
-        let written = match (slot.owner, slot.target) {
-            (Owner::Serial(_), Target::Upstream { slave, .. }) => {
-                rtu::encode_frame(slave.0, &mut slot.buf, encode_pdu)
+        if let Some(slot) = self.slots.get_mut(id) {
+            slot.priority = lane == Lane::Priority;
+        }
+        let request = match Request::decode(pdu) {
+            Ok(request) => request,
+            Err(error) => {
+                self.events.push(Event::MalformedRequest {
+                    connection,
+                    transaction_id: header.transaction_id,
+                    error,
+                    exception: error.exception_code(),
+                });
+                self.reply_malformed(id, pdu, &error);
+                return;
             }
-            (Owner::Client(_), _) => tcp::encode_frame(
-                slot.header.transaction_id,
-                slot.header.unit_id,
-                &mut slot.buf,
-                encode_pdu,
-            ),
-            _ => Err(EncodeError::BufferTooSmall { required: 0 }),
         };
-        match written {
-            Ok(len) => {
-                slot.len = len;
-                slot.state = SlotState::Ready;
+        let function = request.function();
+        match self.routing.route(header.unit_id) {
+            RouteDecision::Local => self.answer_locally(id, connection, &request),
+            RouteDecision::Broadcast { channel } if is_broadcast_write(&request) => {
+                let target = Target::Serial {
+                    channel,
+                    slave: UnitId::BROADCAST,
+                    awaits_answer: false,
+                };
+                self.enqueue(id, connection, target, pdu);
             }
-            Err(_) => self.free(index),
+            RouteDecision::Forward { channel, slave } => {
+                let target = Target::Serial {
+                    channel,
+                    slave,
+                    awaits_answer: request.expects_response(),
+                };
+                self.enqueue(id, connection, target, pdu);
+            }
+            RouteDecision::NoRoute | RouteDecision::Broadcast { .. } => {
+                self.events.push(Event::NoRoute {
+                    connection,
+                    transaction_id: header.transaction_id,
+                    unit: header.unit_id,
+                });
+                if self.exceptions.no_route {
+                    self.reply_exception(id, function, ExceptionCode::GatewayPathUnavailable);
+                } else {
+                    self.slots.free(id);
+                }
+            }
+        }
+    }
+
+    /// A request to the gateway's own unit id (FC 08 diagnostics, FC 0B): answered from the
+    /// counters of every line.
+    fn answer_locally(&mut self, id: SlotId, connection: ConnectionId, request: &Request<'_>) {
+        let mut totals = ChannelCounters::default();
+        for (_, line) in self.configured_lines() {
+            totals.accumulate(&line.counters);
+        }
+        let server = self.server;
+        let mut effect = Effect::None;
+        self.reply(id, |out| {
+            let (len, done) = local::answer(request, &totals, &server, out)?;
+            effect = done;
+            Ok(len)
+        });
+        if effect == Effect::ClearCounters {
+            for line in &mut self.lines {
+                line.counters = ChannelCounters::default();
+            }
+            self.server = ServerCounters::default();
+        }
+        self.server.completed = self.server.completed.wrapping_add(1);
+        self.events.push(Event::LocalRequest {
+            connection,
+            function: request.function().into(),
+        });
+    }
+
+    /// Queues the request in slot `id` for its serial line, framed as RTU, or answers busy
+    /// when the line's queue is full.
+    fn enqueue(&mut self, id: SlotId, connection: ConnectionId, target: Target, pdu: &[u8]) {
+        let Target::Serial { channel, slave, .. } = target else {
+            return;
+        };
+        if self.queued(channel) >= usize::from(self.limits.queue_depth) {
+            let Some(slot) = self.slots.get(id) else {
+                return;
+            };
+            let transaction_id = slot.header.transaction_id;
+            let function = FunctionCode::from(pdu.first().copied().unwrap_or_default());
+            if let Some(line) = self.line_mut(channel) {
+                line.counters.busy = line.counters.busy.wrapping_add(1);
+            }
+            self.events.push(Event::QueueFull {
+                connection,
+                transaction_id,
+                channel,
+            });
+            self.reply_exception(id, function, ExceptionCode::ServerDeviceBusy);
+            return;
+        }
+        let Some(slot) = self.slots.get_mut(id) else {
+            return;
+        };
+        if slot
+            .write(|out| rtu::encode_frame(slave.0, out, |out| copy_pdu(out, pdu)))
+            .is_err()
+        {
+            // A PDU from a valid TCP frame always fits an RTU frame.
+            self.slots.free(id);
+            return;
+        }
+        slot.state = SlotState::Queued { attempts: 0 };
+        slot.target = target;
+        if let Some(line) = self.line_mut(channel) {
+            line.add_queued();
+        }
+    }
+
+    // ---- the serial line in master mode ----
+
+    /// The request `channel` serves next: a retry first, then the priority port's, then one
+    /// per connection in turn, then the oldest.
+    fn pick(&self, channel: ChannelId) -> Option<SlotId> {
+        let line = self.line(channel)?;
+        let connections = CONNECTIONS.max(1);
+        let after = line
+            .last_served
+            .map_or(0, |last| usize::from(last).saturating_add(1));
+        let turn = |owner: Owner| match owner {
+            Owner::Client(id) => {
+                (id.index().saturating_add(connections) - after % connections) % connections
+            }
+            Owner::Serial(_) | Owner::Orphan => 0,
+        };
+        self.slots.first_by(
+            |slot| slot.is_queued_on(channel),
+            |slot| {
+                (
+                    slot.attempts() == 0,
+                    !slot.priority,
+                    turn(slot.owner),
+                    slot.seq(),
+                )
+            },
+        )
+    }
+
+    /// Sends the request in slot `id` on `channel`.
+    fn transmit_serial(
+        &mut self,
+        channel: ChannelId,
+        id: SlotId,
+        now: Instant,
+    ) -> Option<Transmit<'_>> {
+        self.drop_stale(channel);
+        let line = self.lines.get_mut(channel.index())?;
+        let slot = self.slots.get_mut(id)?;
+        let Target::Serial {
+            slave,
+            awaits_answer,
+            ..
+        } = slot.target
+        else {
+            return None;
+        };
+        let attempt = slot.attempts().saturating_add(1);
+        line.remove_queued();
+        let tx_end = line.send(slot.frame(), now);
+        if let Owner::Client(client) = slot.owner {
+            line.last_served = Some(client.index);
+        }
+        let (owner, header) = (slot.owner, slot.header);
+        if awaits_answer {
+            slot.state = SlotState::OnTheBus { attempt };
+            let deadline = tx_end.saturating_add(line.config().response_timeout());
+            line.start_flight(id, now, deadline);
+        }
+        let event = match owner {
+            Owner::Client(connection) if !slave.is_broadcast() => Event::RequestForwarded {
+                connection,
+                transaction_id: header.transaction_id,
+                channel,
+                slave,
+                attempt,
+            },
+            _ => {
+                line.counters.broadcasts = line.counters.broadcasts.wrapping_add(1);
+                Event::BroadcastSent { channel }
+            }
+        };
+        self.events.push(event);
+        if !awaits_answer {
+            self.complete_unanswered(id);
+        }
+        // From the line's copy: a broadcast's slot may already hold the client's reply.
+        let bytes = self.line(channel)?.last_sent();
+        Some(Transmit::Serial { channel, bytes })
+    }
+
+    /// A request that gets no answer (broadcast, FC 08/04) has left.
+    fn complete_unanswered(&mut self, id: SlotId) {
+        let Some(slot) = self.slots.get(id) else {
+            return;
+        };
+        let echo_reply = self.broadcast_reply == BroadcastReply::Echo
+            && matches!(slot.target, Target::Serial { slave, .. } if slave.is_broadcast())
+            && matches!(slot.owner, Owner::Client(_));
+        if !echo_reply {
+            self.slots.free(id);
+            return;
+        }
+        let mut pdu = [0u8; MAX_RTU_ADU_LEN];
+        let len = copy_into(&mut pdu, broadcast_echo(slot.rtu_request_pdu()));
+        self.reply(id, |out| copy_pdu(out, pdu.get(..len).unwrap_or_default()));
+    }
+
+    /// Hands every frame and discard the deframer of `channel` holds to the mode's handler.
+    fn drain_serial(&mut self, channel: ChannelId, now: Instant) {
+        loop {
+            let Some(line) = self.line_mut(channel) else {
+                return;
+            };
+            let mut adu = [0u8; MAX_RTU_ADU_LEN];
+            let len = match line.deframer.poll_frame() {
+                None => return,
+                Some(RtuEvent::Frame(frame)) => copy_into(&mut adu, frame.as_bytes()),
+                Some(RtuEvent::Discarded { len, reason }) => {
+                    if reason == DiscardReason::Crc {
+                        line.crc_error();
+                    }
+                    self.discard_serial(channel, len, reason);
+                    continue;
+                }
+            };
+            line.counters.bus_messages = line.counters.bus_messages.wrapping_add(1);
+            let master = line.is_master();
+            // The deframer checked the CRC; the copy is the same bytes.
+            let frame = RtuFrame::new_unchecked(adu.get(..len).unwrap_or_default());
+            if master {
+                self.handle_slave_frame(channel, frame, now);
+            } else {
+                self.handle_master_request(channel, frame, now);
+            }
+        }
+    }
+
+    /// A frame from a slave on a master-mode line: the answer on the bus, a late answer, or
+    /// something unexpected.
+    fn handle_slave_frame(&mut self, channel: ChannelId, frame: RtuFrame<'_>, now: Instant) {
+        let Some(line) = self.lines.get_mut(channel.index()) else {
+            return;
+        };
+        let unexpected = Event::UnexpectedFrame {
+            channel,
+            address: frame.address(),
+            function: frame.function(),
+        };
+        let flight = line.flight();
+        let slot = flight.and_then(|f| self.slots.get(f.slot));
+        let (Some(flight), Some(slot)) = (flight, slot) else {
+            if line.take_late_answer(frame.address(), now) {
+                // The answer to a request that timed out: dropped, and the line is quiet
+                // again after it.
+                let slave = frame.address();
+                self.events.push(Event::LateResponse { channel, slave });
+                return;
+            }
+            line.counters.unexpected = line.counters.unexpected.wrapping_add(1);
+            self.events.push(unexpected);
+            return;
+        };
+        let Target::Serial { slave, .. } = slot.target else {
+            return;
+        };
+        if frame.address() != slave {
+            line.counters.unexpected = line.counters.unexpected.wrapping_add(1);
+            self.events.push(unexpected);
+            return;
+        }
+        if let Err(mismatch) = check_response(slot.rtu_request_pdu(), frame.pdu()) {
+            line.counters.unexpected = line.counters.unexpected.wrapping_add(1);
+            self.events.push(Event::ResponseMismatch {
+                channel,
+                slave,
+                mismatch,
+            });
+            return;
+        }
+        let exception = (frame.function() & EXCEPTION_BIT != 0)
+            .then(|| frame.pdu().get(1).copied().map(ExceptionCode::from))
+            .flatten();
+        if exception.is_some() {
+            line.counters.bus_exceptions = line.counters.bus_exceptions.wrapping_add(1);
+        }
+        line.answered(now);
+        let Some(slot) = self.slots.get_mut(flight.slot) else {
+            return;
+        };
+        let Owner::Client(connection) = slot.owner else {
+            self.slots.free(flight.slot);
+            self.events.push(Event::LateResponse { channel, slave });
+            return;
+        };
+        let header = slot.header;
+        if slot
+            .write(|out| rtu_frame_to_tcp(frame, &header, out))
+            .is_err()
+        {
+            self.slots.free(flight.slot);
+            return;
+        }
+        slot.state = SlotState::Answered;
+        if exception.is_none() {
+            self.server.completed = self.server.completed.wrapping_add(1);
+        }
+        self.events.push(Event::ResponseMatched {
+            connection,
+            transaction_id: header.transaction_id,
+            channel,
+            exception,
+            round_trip: now.saturating_duration_since(flight.sent_at),
+        });
+    }
+
+    /// The attempt on the bus of `channel` failed: retry it first, or give up.
+    fn fail_attempt(&mut self, channel: ChannelId, cause: RetryCause, now: Instant) {
+        let Some(line) = self.lines.get_mut(channel.index()) else {
+            return;
+        };
+        let Some(flight) = line.fail_attempt(cause, now) else {
+            return;
+        };
+        let Some(slot) = self.slots.get_mut(flight.slot) else {
+            return;
+        };
+        let Target::Serial { slave, .. } = slot.target else {
+            return;
+        };
+        let attempt = slot.attempts();
+        let orphan = slot.owner == Owner::Orphan;
+        if attempt <= line.config().retries && !orphan {
+            slot.state = SlotState::Queued { attempts: attempt };
+            line.add_queued();
+            line.counters.retries = line.counters.retries.wrapping_add(1);
+            self.events.push(Event::Retry {
+                channel,
+                slave,
+                attempt,
+                cause,
+            });
+            return;
+        }
+        line.counters.no_response = line.counters.no_response.wrapping_add(1);
+        if cause == RetryCause::Timeout {
+            line.await_late_answer(slave, now);
+        }
+        let function =
+            FunctionCode::from(slot.rtu_request_pdu().first().copied().unwrap_or_default());
+        self.events.push(Event::NoResponse {
+            channel,
+            slave,
+            cause,
+        });
+        if self.exceptions.no_response && !orphan {
+            let code = ExceptionCode::GatewayTargetDeviceFailedToRespond;
+            self.reply_exception(flight.slot, function, code);
+        } else {
+            self.slots.free(flight.slot);
+        }
+    }
+
+    /// `channel` is about to send: what its deframer holds cannot answer that frame.
+    fn drop_stale(&mut self, channel: ChannelId) {
+        let Some(line) = self.line_mut(channel) else {
+            return;
+        };
+        let stale = line.deframer.reset();
+        if stale > 0 {
+            self.discard_serial(channel, stale, DiscardReason::Stale);
+        }
+    }
+
+    /// Received bytes dropped on `channel`: counted and reported.
+    fn discard_serial(&mut self, channel: ChannelId, len: usize, reason: DiscardReason) {
+        if let Some(line) = self.line_mut(channel) {
+            line.count_discarded(len);
+        }
+        self.events.push(Event::SerialDiscarded {
+            channel,
+            len,
+            reason,
+        });
+    }
+
+    // ---- the serial line in slave mode ----
+
+    /// A serial master's request on a slave-mode line: forwarded to the upstream server that
+    /// takes its address, over a connection opened on demand.
+    fn handle_master_request(&mut self, channel: ChannelId, frame: RtuFrame<'_>, now: Instant) {
+        let Some(line) = self.line(channel) else {
+            return;
+        };
+        let slave = frame.address();
+        let refuse = |reason| Event::UpstreamRefused {
+            channel,
+            slave,
+            reason,
+        };
+        if slave.is_broadcast() {
+            self.events.push(refuse(UpstreamRefusal::Broadcast));
+            return;
+        }
+        let Some((upstream, unit)) = self.upstreams.route(channel, slave) else {
+            self.events.push(refuse(UpstreamRefusal::NotOurs));
+            return;
+        };
+        if line.flight().is_some() {
+            self.events.push(refuse(UpstreamRefusal::Busy));
+            return;
+        }
+        let deadline = now.saturating_add(line.config().response_timeout());
+        let pdu = frame.pdu();
+        let header = MbapHeader {
+            transaction_id: 0,
+            protocol_id: 0,
+            length: len16(pdu.len().saturating_add(1)),
+            unit_id: unit,
+        };
+        let Some(id) = self.slots.take(Owner::Serial(channel), header) else {
+            self.events.push(refuse(UpstreamRefusal::NoCapacity));
+            return;
+        };
+        if let Some(slot) = self.slots.get_mut(id) {
+            slot.target = Target::Upstream { upstream, slave };
+        }
+        if let Err(error) = Request::decode(pdu) {
+            self.reply_malformed(id, pdu, &error);
+            return;
+        }
+        let Some(connection) = self.upstream_connection(upstream) else {
+            self.slots.free(id);
+            self.events.push(refuse(UpstreamRefusal::NoCapacity));
+            return;
+        };
+        let transaction_id = self.upstreams.next_transaction_id(upstream);
+        let Some(slot) = self.slots.get_mut(id) else {
+            return;
+        };
+        slot.header.transaction_id = transaction_id;
+        if slot
+            .write(|out| tcp::encode_frame(transaction_id, unit, out, |out| copy_pdu(out, pdu)))
+            .is_err()
+        {
+            self.slots.free(id);
+            return;
+        }
+        slot.state = SlotState::Queued { attempts: 0 };
+        if let Some(line) = self.line_mut(channel) {
+            line.start_flight(id, now, deadline);
+        }
+        self.events.push(Event::UpstreamForwarded {
+            channel,
+            connection,
+            transaction_id,
+        });
+    }
+
+    /// The connection to upstream server `upstream`, opened on demand.
+    fn upstream_connection(&mut self, upstream: u8) -> Option<ConnectionId> {
+        if let Some(id) = self.upstreams.connection(upstream) {
+            return Some(id);
+        }
+        let address = self.upstreams.address(upstream)?;
+        let id = self.connections.open(ConnState::Upstream {
+            upstream,
+            address,
+            connected: false,
+            announced: false,
+        })?;
+        self.upstreams.set_connection(upstream, Some(id));
+        Some(id)
+    }
+
+    /// The oldest request queued for an upstream server whose connection is up.
+    fn sendable_upstream_slot(&self) -> Option<SlotId> {
+        self.slots.oldest(|slot| {
+            let Target::Upstream { upstream, .. } = slot.target else {
+                return false;
+            };
+            matches!(slot.state, SlotState::Queued { .. })
+                && self
+                    .upstreams
+                    .connection(upstream)
+                    .and_then(|id| self.connections.get(id))
+                    .is_some_and(|c| {
+                        matches!(
+                            c.state,
+                            ConnState::Upstream {
+                                connected: true,
+                                ..
+                            }
+                        )
+                    })
+        })
+    }
+
+    fn transmit_upstream(&mut self, id: SlotId) -> Option<Transmit<'_>> {
+        let slot = self.slots.get_mut(id)?;
+        let Target::Upstream { upstream, .. } = slot.target else {
+            return None;
+        };
+        let connection = self.upstreams.connection(upstream)?;
+        slot.state = SlotState::OnTheBus { attempt: 1 };
+        Some(Transmit::Tcp {
+            connection,
+            bytes: self.slots.get(id)?.frame(),
+        })
+    }
+
+    /// An upstream server's answer: the reply to the serial master that asked.
+    fn handle_upstream_response(&mut self, upstream: u8, frame: TcpFrame<'_>) {
+        let transaction_id = frame.header().transaction_id;
+        let found = self.slots.iter().find(|(_, slot)| {
+            matches!(slot.state, SlotState::OnTheBus { .. })
+                && matches!(slot.target, Target::Upstream { upstream: u, .. } if u == upstream)
+                && slot.header.transaction_id == transaction_id
+        });
+        let channel = self.upstreams.channel(upstream);
+        let Some((id, slot)) = found else {
+            self.events.push(Event::LateResponse {
+                channel,
+                slave: frame.unit_id(),
+            });
+            return;
+        };
+        let Target::Upstream { slave, .. } = slot.target else {
+            return;
+        };
+        if let Err(mismatch) = check_response(slot.tcp_request_pdu(), frame.pdu()) {
+            self.events.push(Event::ResponseMismatch {
+                channel,
+                slave,
+                mismatch,
+            });
+            return;
+        }
+        let pdu = frame.pdu();
+        self.reply(id, |out| copy_pdu(out, pdu));
+        if let Some(line) = self.line_mut(channel) {
+            line.end_flight(id);
+        }
+    }
+
+    /// Answers the serial master for the request in `id` with `code` (or silence), after a
+    /// timeout or a failed connection.
+    fn fail_upstream_slot(&mut self, channel: ChannelId, id: SlotId, code: ExceptionCode) {
+        let Some(slot) = self.slots.get(id) else {
+            return;
+        };
+        if !matches!(
+            slot.state,
+            SlotState::Queued { .. } | SlotState::OnTheBus { .. }
+        ) {
+            return;
+        }
+        let function =
+            FunctionCode::from(slot.tcp_request_pdu().first().copied().unwrap_or_default());
+        if let Some(line) = self.line_mut(channel) {
+            line.end_flight(id);
+        }
+        self.events.push(Event::UpstreamFailed {
+            channel,
+            exception: code,
+        });
+        let answer = match code {
+            ExceptionCode::GatewayPathUnavailable => self.exceptions.no_route,
+            _ => self.exceptions.no_response,
+        };
+        if answer {
+            self.reply_exception(id, function, code);
+        } else {
+            self.slots.free(id);
+        }
+    }
+
+    fn fail_upstream_requests(&mut self, upstream: u8, code: ExceptionCode) {
+        for index in 0..SLOTS {
+            let id = SlotId::at(index);
+            let Some(slot) = self.slots.get(id) else {
+                continue;
+            };
+            if let (Target::Upstream { upstream: u, .. }, Owner::Serial(channel)) =
+                (slot.target, slot.owner)
+            {
+                if u == upstream {
+                    self.fail_upstream_slot(channel, id, code);
+                }
+            }
+        }
+    }
+
+    // ---- answers ----
+
+    /// Writes the answer whose PDU `encode_pdu` produces into slot `id`, framed for its owner
+    /// (TCP for a client, RTU for a serial master), and marks it answered.
+    fn reply(
+        &mut self,
+        id: SlotId,
+        encode_pdu: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>,
+    ) {
+        let Some(slot) = self.slots.get_mut(id) else {
+            return;
+        };
+        let (owner, target, header) = (slot.owner, slot.target, slot.header);
+        let written = slot.write(|out| match (owner, target) {
+            (Owner::Serial(_), Target::Upstream { slave, .. }) => {
+                rtu::encode_frame(slave.0, out, encode_pdu)
+            }
+            (Owner::Client(_), _) => {
+                tcp::encode_frame(header.transaction_id, header.unit_id, out, encode_pdu)
+            }
+            _ => Err(EncodeError::BufferTooSmall { required: 0 }),
+        });
+        match written {
+            Ok(()) => slot.state = SlotState::Answered,
+            Err(_) => self.slots.free(id),
         }
     }
 
     /// Answers a request that failed to decode with the exception the specification assigns,
     /// or frees its slot when it assigns none.
-    fn reply_malformed(&mut self, index: usize, pdu: &[u8], error: &DecodeError) {
+    fn reply_malformed(&mut self, id: SlotId, pdu: &[u8], error: &DecodeError) {
         match Response::exception_for(pdu, error) {
-            Some(response) => self.reply(index, |out| response.encode(out)),
-            None => self.free(index),
+            Some(response) => self.reply(id, |out| response.encode(out)),
+            None => self.slots.free(id),
         }
     }
 
-    fn reply_exception(&mut self, index: usize, function: FunctionCode, code: ExceptionCode) {
-        self.reply(index, |out| Response::exception(function, code).encode(out));
+    fn reply_exception(&mut self, id: SlotId, function: FunctionCode, code: ExceptionCode) {
+        self.reply(id, |out| Response::exception(function, code).encode(out));
     }
 
-    fn transmit_ready(&mut self, index: usize, now: Instant) -> Option<Transmit<'_>> {
-        let slot = self.slots.get_mut(index)?;
+    /// Hands out the answer in slot `id`: to its client, or onto the slave-mode line.
+    fn transmit_answer(&mut self, id: SlotId, now: Instant) -> Option<Transmit<'_>> {
+        let slot = self.slots.get_mut(id)?;
         slot.state = SlotState::Free;
         let owner = slot.owner;
         slot.owner = Owner::Orphan;
         if let Owner::Serial(channel) = owner {
             self.drop_stale(channel);
         }
-        let slot = self.slots.get(index)?;
-        let bytes = slot.buf.get(..slot.len)?;
+        let bytes = self.slots.get(id)?.frame();
         match owner {
             Owner::Client(connection) => Some(Transmit::Tcp { connection, bytes }),
             Owner::Serial(channel) => {
-                let ch = self.channels.get_mut(usize::from(channel.0))?;
-                ch.start_transmission(bytes.len(), now);
-                ch.echo.record(bytes, ch.config.echo_suppression);
+                let line = self.lines.get_mut(channel.index())?;
+                line.send(bytes, now);
                 Some(Transmit::Serial { channel, bytes })
             }
             Owner::Orphan => None,
         }
     }
 
-    fn connection_action(&mut self, index: usize, now: Instant) -> Option<Transmit<'_>> {
-        let conn = self.connections.get_mut(index)?;
-        let connection = conn.id(index);
+    /// The `Close` or `Connect` `poll_transmit` owes for `connection`.
+    fn connection_action(
+        &mut self,
+        connection: ConnectionId,
+        now: Instant,
+    ) -> Option<Transmit<'_>> {
+        let conn = self.connections.get_mut(connection)?;
         if let Some(reason) = conn.closing {
             self.handle_tcp_closed(connection, now);
             return Some(Transmit::Close { connection, reason });
@@ -635,39 +1194,27 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         }
     }
 
-    fn push_event(&mut self, event: Event) {
-        if self.events.is_full() {
-            self.events.pop_front();
-            self.events_lost = self.events_lost.saturating_add(1);
-        }
-        // Cannot fail: there is room after the pop above.
-        let _ = self.events.push_back(event);
+    // ---- lines ----
+
+    /// The configured line `channel`.
+    fn line(&self, channel: ChannelId) -> Option<&Line> {
+        self.lines
+            .get(..self.line_count)
+            .and_then(|lines| lines.get(channel.index()))
     }
 
-    /// `channel` is about to send: what its deframer holds cannot answer that frame.
-    fn drop_stale(&mut self, channel: ChannelId) {
-        let Some(ch) = self.channels.get_mut(usize::from(channel.0)) else {
-            return;
-        };
-        let stale = ch.deframer.reset();
-        if stale > 0 {
-            self.discard_serial(channel, stale, DiscardReason::Stale);
-        }
+    fn line_mut(&mut self, channel: ChannelId) -> Option<&mut Line> {
+        self.lines
+            .get_mut(..self.line_count)
+            .and_then(|lines| lines.get_mut(channel.index()))
     }
 
-    /// Received bytes dropped on `channel`: counted and reported.
-    fn discard_serial(&mut self, channel: ChannelId, len: usize, reason: DiscardReason) {
-        if let Some(ch) = self.channels.get_mut(usize::from(channel.0)) {
-            ch.counters.discarded_bytes = ch
-                .counters
-                .discarded_bytes
-                .wrapping_add(u16::try_from(len).unwrap_or(u16::MAX));
-        }
-        self.push_event(Event::SerialDiscarded {
-            channel,
-            len,
-            reason,
-        });
+    fn configured_lines(&self) -> impl Iterator<Item = (ChannelId, &Line)> {
+        self.lines
+            .iter()
+            .take(self.line_count)
+            .enumerate()
+            .map(|(index, line)| (ChannelId::at(index), line))
     }
 }
 

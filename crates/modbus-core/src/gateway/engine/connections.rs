@@ -1,0 +1,123 @@
+//! The connection table: clients and the connections the engine opens to upstream servers,
+//! each with its TCP deframer, found by generation-checked [`ConnectionId`].
+
+use core::net::SocketAddr;
+
+use crate::gateway::event::CloseReason;
+use crate::gateway::id::ConnectionId;
+use crate::tcp::TcpDeframer;
+
+use super::Lane;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ConnState {
+    Free,
+    Client {
+        peer: SocketAddr,
+        lane: Lane,
+    },
+    Upstream {
+        upstream: u8,
+        address: SocketAddr,
+        connected: bool,
+        /// The `Connect` transmit has been handed out.
+        announced: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Connection {
+    pub(super) state: ConnState,
+    /// The engine closes it: waiting for `poll_transmit` to hand out the `Close`.
+    pub(super) closing: Option<CloseReason>,
+    generation: u16,
+    pub(super) deframer: TcpDeframer,
+}
+
+impl Connection {
+    const FREE: Self = Self {
+        state: ConnState::Free,
+        closing: None,
+        generation: 0,
+        deframer: TcpDeframer::new(),
+    };
+
+    pub(super) fn is_client(&self) -> bool {
+        matches!(self.state, ConnState::Client { .. })
+    }
+
+    /// Whether `poll_transmit` owes the caller a `Close` or a `Connect` for it.
+    fn wants_action(&self) -> bool {
+        self.closing.is_some()
+            || matches!(
+                self.state,
+                ConnState::Upstream {
+                    announced: false,
+                    ..
+                }
+            )
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Connections<const N: usize> {
+    table: [Connection; N],
+}
+
+impl<const N: usize> Connections<N> {
+    pub(super) fn new() -> Self {
+        Self {
+            table: [const { Connection::FREE }; N],
+        }
+    }
+
+    /// The open connection `id` names, if it is still the one it named.
+    pub(super) fn get(&self, id: ConnectionId) -> Option<&Connection> {
+        self.table
+            .get(id.index())
+            .filter(|c| c.generation == id.generation && c.state != ConnState::Free)
+    }
+
+    pub(super) fn get_mut(&mut self, id: ConnectionId) -> Option<&mut Connection> {
+        self.table
+            .get_mut(id.index())
+            .filter(|c| c.generation == id.generation && c.state != ConnState::Free)
+    }
+
+    pub(super) fn clients(&self) -> usize {
+        self.table.iter().filter(|c| c.is_client()).count()
+    }
+
+    /// Opens a free entry in `state`.
+    pub(super) fn open(&mut self, state: ConnState) -> Option<ConnectionId> {
+        let index = self.table.iter().position(|c| c.state == ConnState::Free)?;
+        let connection = self.table.get_mut(index)?;
+        connection.state = state;
+        connection.closing = None;
+        connection.deframer = TcpDeframer::new();
+        Some(ConnectionId {
+            index: u16::try_from(index).ok()?,
+            generation: connection.generation,
+        })
+    }
+
+    /// Frees `id`'s entry (its id is then stale); returns the state it had.
+    pub(super) fn release(&mut self, id: ConnectionId) -> Option<ConnState> {
+        let connection = self.get_mut(id)?;
+        let state = connection.state;
+        connection.state = ConnState::Free;
+        connection.closing = None;
+        connection.generation = connection.generation.wrapping_add(1);
+        Some(state)
+    }
+
+    /// The first connection `poll_transmit` owes a `Close` or a `Connect`.
+    pub(super) fn wanting_action(&self) -> Option<ConnectionId> {
+        let index = self.table.iter().position(Connection::wants_action)?;
+        let connection = self.table.get(index)?;
+        Some(ConnectionId {
+            index: u16::try_from(index).ok()?,
+            generation: connection.generation,
+        })
+    }
+}

@@ -1,0 +1,352 @@
+//! A serial line (a configured channel): its deframer, echo suppression, counters, the request
+//! on the bus and the line's timers, with one [`next_timeout`](Line::next_timeout).
+
+use core::time::Duration;
+
+use crate::constants::MAX_RTU_ADU_LEN;
+use crate::gateway::config::{ChannelConfig, ChannelMode};
+use crate::gateway::event::{ChannelCounters, RetryCause};
+use crate::gateway::id::SlotId;
+use crate::rtu::{Direction, RtuDeframer};
+use crate::time::Instant;
+use crate::types::UnitId;
+
+/// After a CRC error, the quiet that shows no valid answer is coming: t3.5, but at least a
+/// USB-serial adapter's 16 ms latency timer plus scheduling, so that an answer delivered in
+/// bursts is not cut off by an early retry.
+const QUIET_AFTER_CRC_ERROR: Duration = Duration::from_millis(20);
+
+/// The request a line waits on: its answer (master mode), or the upstream server's answer
+/// to the serial master's request (slave mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Flight {
+    pub(super) slot: SlotId,
+    pub(super) sent_at: Instant,
+    pub(super) deadline: Instant,
+    /// Master mode: bytes failed a CRC since the request went out. They may be a garbled
+    /// answer or a stray byte in front of a good one; the attempt fails once the line has
+    /// gone quiet without a valid answer.
+    pub(super) crc_error: bool,
+}
+
+/// What happens to bytes read from the line, before the deframer sees them.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Received<'b> {
+    /// The bytes left once the line's own echo is dropped.
+    pub(super) rest: &'b [u8],
+    /// The line said something else than the echo it owed.
+    pub(super) echo_mismatch: bool,
+    /// They arrived before the gateway's last frame had left the line: they cannot answer
+    /// it, and are to be dropped.
+    pub(super) stale: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Line {
+    config: ChannelConfig,
+    pub(super) deframer: RtuDeframer,
+    /// The request the line waits on.
+    flight: Option<Flight>,
+    /// The line is free for the next frame from here (inter-frame delay, initial delay, the
+    /// wait for a late answer).
+    ready_at: Instant,
+    /// When the gateway's last frame has left the line (estimated from the baud rate, or told
+    /// by `handle_serial_transmitted`): bytes that arrive before cannot answer it.
+    sent_until: Instant,
+    /// Master mode: the slave whose request timed out on its last attempt, while its answer
+    /// may still come (until the next request goes out).
+    unanswered: Option<UnitId>,
+    /// When the last byte that could answer arrived.
+    last_received: Instant,
+    /// Master mode: the connection (index) served last, for the round robin.
+    pub(super) last_served: Option<u16>,
+    /// Master mode: requests queued for the line (first attempts and retries).
+    queued: u16,
+    echo: Echo,
+    pub(super) counters: ChannelCounters,
+}
+
+impl Line {
+    pub(super) fn new(config: ChannelConfig, now: Instant) -> Self {
+        let direction = match config.mode {
+            ChannelMode::RtuMaster => Direction::Response,
+            ChannelMode::RtuSlave => Direction::Request,
+        };
+        let mut deframer = RtuDeframer::with_timing(direction, &config.serial);
+        deframer.set_frame_timing(config.frame_timing);
+        Self {
+            config,
+            deframer,
+            flight: None,
+            ready_at: now.saturating_add(config.initial_delay()),
+            sent_until: now,
+            unanswered: None,
+            last_received: now,
+            last_served: None,
+            queued: 0,
+            echo: Echo::default(),
+            counters: ChannelCounters::default(),
+        }
+    }
+
+    pub(super) fn config(&self) -> &ChannelConfig {
+        &self.config
+    }
+
+    pub(super) fn is_master(&self) -> bool {
+        self.config.mode == ChannelMode::RtuMaster
+    }
+
+    /// When the line needs `handle_timeout` next: the deframer's silence, the answer's
+    /// deadline, the quiet after a CRC error, or the end of the line's wait when a request is
+    /// queued for it.
+    pub(super) fn next_timeout(&self) -> Option<Instant> {
+        let waiting = self.is_master() && self.flight.is_none() && self.queued > 0;
+        [
+            self.deframer.poll_timeout(),
+            self.flight.map(|flight| flight.deadline),
+            self.crc_give_up_at(),
+            waiting.then_some(self.ready_at),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Whether the line can send a request at `now` (master mode).
+    pub(super) fn is_free(&self, now: Instant) -> bool {
+        self.is_master() && self.flight.is_none() && now >= self.ready_at
+    }
+
+    // ---- the queue ----
+
+    pub(super) fn queued(&self) -> u16 {
+        self.queued
+    }
+
+    /// A request was queued for the line (its first attempt or a retry).
+    pub(super) fn add_queued(&mut self) {
+        self.queued = self.queued.saturating_add(1);
+    }
+
+    /// A request left the line's queue (sent, or dropped with its client).
+    pub(super) fn remove_queued(&mut self) {
+        self.queued = self.queued.saturating_sub(1);
+    }
+
+    // ---- sending ----
+
+    /// The line sends `frame` from `now`; returns when it will have left the line.
+    pub(super) fn send(&mut self, frame: &[u8], now: Instant) -> Instant {
+        self.counters.bus_messages = self.counters.bus_messages.wrapping_add(1);
+        self.unanswered = None;
+        self.sent_until = now.saturating_add(self.config.serial.transmission_time(frame.len()));
+        self.ready_at = self
+            .sent_until
+            .saturating_add(self.config.inter_frame_delay());
+        self.echo.record(frame, self.config.echo_suppression);
+        self.sent_until
+    }
+
+    /// The frame the line sent last.
+    pub(super) fn last_sent(&self) -> &[u8] {
+        self.echo.last_sent()
+    }
+
+    /// The line's last frame has left at `now` (told by the caller): the response timeout
+    /// and the inter-frame delay count from here.
+    pub(super) fn transmitted(&mut self, now: Instant) {
+        self.sent_until = now;
+        self.ready_at = now.saturating_add(self.config.inter_frame_delay());
+        let timeout = self.config.response_timeout();
+        if let Some(flight) = &mut self.flight {
+            flight.deadline = now.saturating_add(timeout);
+        }
+    }
+
+    // ---- receiving ----
+
+    /// Takes bytes read at `now` from the line: drops its own echo, tells stale bytes, and
+    /// notes that the line is not quiet.
+    pub(super) fn receive<'b>(&mut self, bytes: &'b [u8], now: Instant) -> Received<'b> {
+        let (rest, echo_mismatch) = self.echo.suppress(bytes);
+        let stale = !rest.is_empty() && now < self.sent_until;
+        if !rest.is_empty() && !stale {
+            self.last_received = now;
+            if self.unanswered.is_some() {
+                // The line is not quiet yet: the next request waits at least for its silence.
+                self.ready_at = self
+                    .ready_at
+                    .max(now.saturating_add(self.config.inter_frame_delay()));
+            }
+        }
+        Received {
+            rest,
+            echo_mismatch,
+            stale,
+        }
+    }
+
+    /// Counts `len` received bytes as discarded.
+    pub(super) fn count_discarded(&mut self, len: usize) {
+        self.counters.discarded_bytes = self
+            .counters
+            .discarded_bytes
+            .wrapping_add(u16::try_from(len).unwrap_or(u16::MAX));
+    }
+
+    // ---- the request on the bus ----
+
+    pub(super) fn flight(&self) -> Option<Flight> {
+        self.flight
+    }
+
+    /// The line now waits on the request in `slot`, sent at `now`, until `deadline`.
+    pub(super) fn start_flight(&mut self, slot: SlotId, now: Instant, deadline: Instant) {
+        self.flight = Some(Flight {
+            slot,
+            sent_at: now,
+            deadline,
+            crc_error: false,
+        });
+    }
+
+    /// The line stops waiting on the request in `slot`, if it waited on it.
+    pub(super) fn end_flight(&mut self, slot: SlotId) {
+        if self.flight.is_some_and(|flight| flight.slot == slot) {
+            self.flight = None;
+        }
+    }
+
+    /// Bytes failed their CRC while the line waits on an answer.
+    pub(super) fn crc_error(&mut self) {
+        self.counters.bus_communication_errors =
+            self.counters.bus_communication_errors.wrapping_add(1);
+        if let (true, Some(flight)) = (self.is_master(), &mut self.flight) {
+            flight.crc_error = true;
+        }
+    }
+
+    /// Why the request on the bus has failed at `now`, if it has: its deadline passed, or the
+    /// line went quiet after a CRC error.
+    pub(super) fn failed_attempt(&self, now: Instant) -> Option<(Flight, RetryCause)> {
+        let flight = self.flight?;
+        let crc_give_up = self.crc_give_up_at().is_some_and(|at| at <= now);
+        (flight.deadline <= now || crc_give_up).then_some((
+            flight,
+            if flight.crc_error {
+                RetryCause::Crc
+            } else {
+                RetryCause::Timeout
+            },
+        ))
+    }
+
+    /// The request on the bus got its answer at `now`.
+    pub(super) fn answered(&mut self, now: Instant) {
+        self.flight = None;
+        // Never before the request itself has left and its silence passed.
+        self.ready_at = self
+            .ready_at
+            .max(now.saturating_add(self.config.inter_frame_delay()));
+    }
+
+    /// The attempt on the bus failed at `now` for `cause`; returns it.
+    pub(super) fn fail_attempt(&mut self, cause: RetryCause, now: Instant) -> Option<Flight> {
+        let flight = self.flight.take()?;
+        if cause == RetryCause::Timeout {
+            self.counters.timeouts = self.counters.timeouts.wrapping_add(1);
+        }
+        self.echo.clear();
+        self.ready_at = self
+            .ready_at
+            .max(now.saturating_add(self.config.inter_frame_delay()));
+        Some(flight)
+    }
+
+    /// `slave` did not answer its last attempt, which timed out at `now`: its answer may
+    /// still come, so a different request waits until it has, or until the line has been
+    /// quiet for the late-answer wait.
+    pub(super) fn await_late_answer(&mut self, slave: UnitId, now: Instant) {
+        self.unanswered = Some(slave);
+        self.ready_at = self
+            .ready_at
+            .max(now.saturating_add(self.config.late_answer_wait()));
+    }
+
+    /// Whether a frame from `slave`, with nothing on the bus, is the late answer the line
+    /// waits for; if so it is counted, and the line is quiet again after it.
+    pub(super) fn take_late_answer(&mut self, slave: UnitId, now: Instant) -> bool {
+        if self.unanswered != Some(slave) {
+            return false;
+        }
+        self.unanswered = None;
+        self.counters.late_answers = self.counters.late_answers.wrapping_add(1);
+        self.ready_at = now.saturating_add(self.config.inter_frame_delay());
+        true
+    }
+
+    /// When the attempt on the bus fails for its CRC error, if it had one.
+    fn crc_give_up_at(&self) -> Option<Instant> {
+        let quiet = self.config.serial.t3_5().max(QUIET_AFTER_CRC_ERROR);
+        self.flight
+            .filter(|flight| flight.crc_error)
+            .map(|_| self.last_received.saturating_add(quiet))
+    }
+}
+
+/// The line's last frame sent, expected back on a 2-wire line under echo suppression.
+#[derive(Clone, Debug)]
+struct Echo {
+    sent: [u8; MAX_RTU_ADU_LEN],
+    len: usize,
+    /// Bytes of `sent` heard back so far.
+    heard: usize,
+}
+
+impl Default for Echo {
+    fn default() -> Self {
+        Self {
+            sent: [0; MAX_RTU_ADU_LEN],
+            len: 0,
+            heard: 0,
+        }
+    }
+}
+
+impl Echo {
+    fn record(&mut self, bytes: &[u8], expect_echo: bool) {
+        let len = bytes.len().min(self.sent.len());
+        if let (Some(dst), Some(src)) = (self.sent.get_mut(..len), bytes.get(..len)) {
+            dst.copy_from_slice(src);
+        }
+        self.len = len;
+        self.heard = if expect_echo { 0 } else { self.len };
+    }
+
+    fn clear(&mut self) {
+        self.heard = self.len;
+    }
+
+    fn last_sent(&self) -> &[u8] {
+        self.sent.get(..self.len).unwrap_or_default()
+    }
+
+    /// Drops the echo from the front of `bytes`; returns the rest and whether the line said
+    /// something else than the echo.
+    fn suppress<'b>(&mut self, bytes: &'b [u8]) -> (&'b [u8], bool) {
+        let expected = self.sent.get(self.heard..self.len).unwrap_or_default();
+        let same = expected
+            .iter()
+            .zip(bytes)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.heard = self.heard.saturating_add(same);
+        let rest = bytes.get(same..).unwrap_or_default();
+        let mismatch = !rest.is_empty() && self.heard < self.len;
+        if mismatch {
+            self.clear();
+        }
+        (rest, mismatch)
+    }
+}
