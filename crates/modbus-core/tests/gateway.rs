@@ -53,6 +53,7 @@ fn config(retries: u8) -> GatewayConfig {
         max_connections: 4,
         queue_depth: 8,
         max_pending_per_connection: 4,
+        idle_timeout_ms: None,
     };
     config
 }
@@ -827,13 +828,13 @@ fn documented_sizes_hold() {
     use core::mem::size_of;
     use modbus_core::gateway::Gateway;
     let base = size_of::<Gateway<0, 0, 0>>();
-    assert_eq!(base, 2_264);
+    assert_eq!(base, 2_272);
     assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 992, "per channel");
-    assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 336, "per connection");
+    assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 344, "per connection");
     assert_eq!(
         size_of::<Gateway<0, 0, 1>>() - base,
         296,
         "per request slot"
     );
-    assert_eq!(size_of::<sim::Engine>(), 11_672);
+    assert_eq!(size_of::<sim::Engine>(), 11_744);
 }

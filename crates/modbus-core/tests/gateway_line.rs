@@ -15,8 +15,8 @@
 use core::num::NonZeroU32;
 
 use modbus_core::gateway::{
-    ChannelConfig, ChannelCounters, ChannelId, ConnectionId, Event, Gateway, GatewayConfig, Lane,
-    Route, Transmit,
+    ChannelConfig, ChannelCounters, ChannelId, CloseReason, ConnectionId, Event, Gateway,
+    GatewayConfig, Lane, Route, Transmit,
 };
 use modbus_core::rtu::{self, DiscardReason, FrameTiming, SerialConfig};
 use modbus_core::time::Instant;
@@ -57,6 +57,7 @@ fn chars(bytes: usize) -> u64 {
 struct Line {
     gateway: Gateway<1, 8, 16>,
     answers: Vec<(ConnectionId, Vec<u8>)>,
+    closed: Vec<(ConnectionId, CloseReason)>,
     events: Vec<Event>,
 }
 
@@ -65,6 +66,7 @@ impl Line {
         Self {
             gateway: Gateway::new(config, us(0)).unwrap(),
             answers: Vec::new(),
+            closed: Vec::new(),
             events: Vec::new(),
         }
     }
@@ -94,6 +96,7 @@ impl Line {
                 Transmit::Tcp { connection, bytes } => {
                     self.answers.push((connection, bytes.to_vec()));
                 }
+                Transmit::Close { connection, reason } => self.closed.push((connection, reason)),
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -360,4 +363,85 @@ fn a_late_answer_wait_beyond_its_range_is_refused() {
         err.to_string(),
         "channels[0].late_answer_wait_ms = 120001 is outside 0..=120000"
     );
+}
+
+#[test]
+fn an_idle_client_is_closed_and_a_waiting_one_is_not() {
+    // Issue 25 item 4: with no idle timeout, as many silent clients as the connection limit
+    // keep everyone else out. A client waiting on a slow line is not idle.
+    let mut config = config(FrameTiming::ByLength, Some(0));
+    config.limits.idle_timeout_ms = Some(1_000);
+    config.channels[0].response_timeout_ms = 5_000;
+    let mut line = Line::new(&config);
+    let silent = line.client();
+    let waiting = line.client();
+    assert_eq!(line.gateway.poll_timeout(), Some(us(1_000_000)));
+    line.ask(waiting, 1, 5, 0, 1);
+    assert_eq!(line.poll(us(0)).len(), 1, "the request is on the bus");
+
+    assert!(line.timer(us(999_999)).is_empty());
+    assert!(line.closed.is_empty(), "not before the timeout");
+    line.timer(us(1_000_000));
+    assert_eq!(line.closed, [(silent, CloseReason::Idle)]);
+    assert!(matches!(
+        line.events.as_slice(),
+        [.., Event::ConnectionClosed { connection, discarded: 0 }] if *connection == silent
+    ));
+
+    // The slave answers at 1.5 s; the answer counts as activity.
+    line.bytes(&answer(5, &[7]), us(1_500_000));
+    assert_eq!(line.only_answer(), Ok(vec![7]));
+    assert_eq!(line.gateway.poll_timeout(), Some(us(2_500_000)));
+    line.timer(us(2_499_999));
+    assert_eq!(line.closed.len(), 1);
+    line.timer(us(2_500_000));
+    assert_eq!(line.closed[1], (waiting, CloseReason::Idle));
+    assert_eq!(
+        line.gateway.poll_timeout(),
+        None,
+        "no client, nothing queued"
+    );
+
+    // Bytes from a client restart its timeout; without the setting nobody is closed.
+    let mut line = Line::new(&config);
+    let client = line.client();
+    line.gateway.handle_tcp_bytes(client, &[0, 1], us(800_000));
+    line.timer(us(1_000_000));
+    assert!(line.closed.is_empty());
+    assert_eq!(line.gateway.poll_timeout(), Some(us(1_800_000)));
+    config.limits.idle_timeout_ms = None;
+    let mut line = Line::new(&config);
+    line.client();
+    assert_eq!(line.gateway.poll_timeout(), None);
+    line.timer(us(3_600_000_000));
+    assert!(line.closed.is_empty());
+}
+
+#[test]
+fn the_idle_timeout_setting_has_a_range() {
+    let mut config = config(FrameTiming::ByLength, None);
+    for refused in [0, 999, 86_400_001] {
+        config.limits.idle_timeout_ms = Some(refused);
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("limits.idle_timeout_ms"), "{error}");
+    }
+    config.limits.idle_timeout_ms = Some(1_000);
+    assert!(config.validate().is_ok());
+}
+
+#[test]
+fn a_serial_transmit_says_when_its_last_bit_leaves() {
+    // Issue 25 item 4: an RS-485 driver without automatic direction control drops DE/RTS
+    // when the frame has left; the engine knows when that is from the baud rate.
+    let mut line = Line::new(&config(FrameTiming::ByLength, None));
+    let client = line.client();
+    line.ask(client, 1, 5, 0, 1);
+    let start = us(10_000);
+    let Some(Transmit::Serial { bytes, ends_at, .. }) = line.gateway.poll_transmit(start) else {
+        panic!("no serial transmit");
+    };
+    assert_eq!(bytes.len(), 8);
+    // 8 characters of 11 bits at 9600 baud: 9,166.7 us, rounded up.
+    assert_eq!(ends_at, start.saturating_add(serial().transmission_time(8)));
+    assert_eq!(ends_at.as_micros() - start.as_micros(), 9_167);
 }

@@ -123,6 +123,7 @@ fn config(setup: &Setup) -> GatewayConfig {
         max_connections: 6,
         queue_depth: setup.queue_depth,
         max_pending_per_connection: setup.max_pending,
+        idle_timeout_ms: None,
     };
     config
 }

@@ -87,6 +87,14 @@ pub(crate) mod kinds {
         EventGroup::Network,
         Severity::Informational,
     );
+    /// The engine closed a client for another reason than its framing: it sent nothing
+    /// and had nothing pending for the idle timeout (`reason=idle`).
+    pub(crate) const CONNECTION_CLOSED: Kind<'static> = kind(
+        1008,
+        "CONNECTION_CLOSED",
+        EventGroup::Network,
+        Severity::Notice,
+    );
 }
 
 /// Messages the syslog thread may hold before events are dropped.

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant as StdInstant};
 use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
 use gateway_policy::access::{AccessList, Traffic};
 use modbus_core::gateway::{
-    ChannelCounters, ChannelId, CloseReason, ConnectionId, Event, Lane, RefuseReason, Transmit,
+    ChannelCounters, ChannelId, CloseReason, ConnectionId, Event, Lane, Limits, RefuseReason,
+    Transmit,
 };
 use modbus_core::time::Instant;
 
@@ -131,7 +132,7 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
         origin: started,
         line,
         access,
-        max_connections: config.gateway.limits.max_connections,
+        limits: config.gateway.limits,
         audit,
         inbox,
         messages,
@@ -264,8 +265,8 @@ struct Runtime {
     origin: StdInstant,
     line: Line,
     access: AccessList,
-    /// `gateway.limits.max_connections`, for the audit trail.
-    max_connections: u16,
+    /// `gateway.limits`, for the audit trail.
+    limits: Limits,
     audit: Audit,
     inbox: Sender<Message>,
     messages: Receiver<Message>,
@@ -498,20 +499,10 @@ impl Runtime {
                             ),
                         },
                     },
-                    Transmit::Close {
-                        connection,
-                        reason: CloseReason::Framing(error),
-                    } => {
+                    Transmit::Close { connection, reason } => {
                         if let Some(client) = self.clients.remove(&connection) {
                             let _ = client.stream.shutdown(Shutdown::Both);
-                            let error = error.to_string();
-                            self.audit.emit(
-                                AuditEvent::new(kinds::MALFORMED_TRAFFIC)
-                                    .with_outcome(Outcome::Failure)
-                                    .with_address(client.peer.ip())
-                                    .with_service("modbus-tcp")
-                                    .with_message(&error),
-                            );
+                            self.report_close(client.peer, reason);
                         }
                     }
                     // No upstream servers: channel 0 is an RTU master line.
@@ -539,11 +530,40 @@ impl Runtime {
         }
     }
 
+    /// Why the engine closed a client, for the audit trail.
+    fn report_close(&mut self, peer: SocketAddr, reason: CloseReason) {
+        if let CloseReason::Framing(error) = reason {
+            let error = error.to_string();
+            self.audit.emit(
+                AuditEvent::new(kinds::MALFORMED_TRAFFIC)
+                    .with_outcome(Outcome::Failure)
+                    .with_address(peer.ip())
+                    .with_service("modbus-tcp")
+                    .with_message(&error),
+            );
+            return;
+        }
+        let why = match reason {
+            CloseReason::Idle => "idle".to_owned(),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        let idle = self
+            .limits
+            .idle_timeout_ms
+            .map_or_else(|| "off".to_owned(), |ms| ms.to_string());
+        self.audit.emit(
+            AuditEvent::new(kinds::CONNECTION_CLOSED)
+                .with_address(peer.ip())
+                .with_service("modbus-tcp")
+                .with_details(&[("reason", why.as_str()), ("idle_timeout_ms", idle.as_str())]),
+        );
+    }
+
     /// The engine's events that belong in the audit trail; the rest are counters.
     fn report(&mut self, event: &Event) {
         match *event {
             Event::ConnectionRefused { peer, reason } => {
-                let limit = self.max_connections.to_string();
+                let limit = self.limits.max_connections.to_string();
                 // Every refusal is audited; the connection limit is the only one today.
                 let details: &[(&str, &str)] = match reason {
                     RefuseReason::ConnectionLimit => &[("max_connections", limit.as_str())],

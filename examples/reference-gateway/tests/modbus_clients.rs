@@ -350,3 +350,37 @@ async fn ctrl_c_stops_cleanly_with_a_final_audit_event() {
     // The client sees its connection end.
     assert!(ctx.read_holding_registers(7, 1).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_client_is_closed_after_the_idle_timeout_and_audited() {
+    // One connection allowed: a silent client holds it until the idle timeout frees it.
+    let dir = TempDir::new("idle");
+    let config = example_with(
+        &dir,
+        &[
+            ("idle_timeout_ms = 420000", "idle_timeout_ms = 1000"),
+            ("max_connections = 32", "max_connections = 1"),
+        ],
+    );
+    let mut gateway = Gateway::start(&["--config", &config]);
+    let mut silent = tokio::net::TcpStream::connect(address(&gateway))
+        .await
+        .unwrap();
+    let connected = Instant::now();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(20), silent.read(&mut buf)).await;
+    assert!(
+        matches!(read, Ok(Ok(0) | Err(_))),
+        "closed by the gateway: {read:?}"
+    );
+    // Never before the timeout (a slow machine only makes this longer).
+    assert!(connected.elapsed() >= Duration::from_millis(1_000));
+    let line = gateway.wait_for("CONNECTION_CLOSED", |line| {
+        line.contains("CONNECTION_CLOSED")
+    });
+    assert!(line.contains("reason=\"idle\""), "{line}");
+    assert!(line.contains("idle_timeout_ms=\"1000\""), "{line}");
+    // The connection it held serves the next client.
+    let mut next = client(&gateway, 1).await;
+    answered(next.read_coils(0, 1).await).unwrap();
+}

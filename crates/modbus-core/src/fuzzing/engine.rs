@@ -131,6 +131,8 @@ pub fn run(data: &[u8]) -> Summary {
         max_connections: 3,
         queue_depth: QUEUE_DEPTH,
         max_pending_per_connection: MAX_PENDING,
+        // Short, so that scripts reach it: idle clients are closed, busy ones never.
+        idle_timeout_ms: Some(5_000),
     };
     config
         .upstreams
@@ -321,7 +323,7 @@ impl World {
                         }
                     }
                 }
-                Some(Transmit::Serial { channel, bytes }) => {
+                Some(Transmit::Serial { channel, bytes, .. }) => {
                     RtuFrame::new_checked(bytes).expect("one CRC-valid RTU frame");
                     if channel == LINE {
                         on_line += 1;

@@ -31,6 +31,8 @@ pub const INITIAL_DELAY_MS: RangeInclusive<u32> = 0..=30_000;
 pub const RETRIES: RangeInclusive<u8> = 0..=5;
 /// Accepted waits for a late answer after a timeout, milliseconds.
 pub const LATE_ANSWER_WAIT_MS: RangeInclusive<u32> = 0..=120_000;
+/// Accepted idle timeouts of client connections, milliseconds (1 s to 1 day).
+pub const IDLE_TIMEOUT_MS: RangeInclusive<u32> = 1_000..=86_400_000;
 
 /// Everything the engine needs to know, as serde data.
 ///
@@ -208,15 +210,22 @@ pub struct Limits {
     /// Requests of one connection not yet answered. The engine stops accepting bytes from a
     /// connection at this limit (TCP flow control does the rest) instead of dropping them.
     pub max_pending_per_connection: u16,
+    /// A client connection that has sent nothing and had nothing pending for this long is
+    /// closed ([`CloseReason::Idle`](super::CloseReason::Idle)): the MGate's TCP alive check,
+    /// mbusd's `-T` (60 s by default there). Without it, as many silent clients as
+    /// `max_connections` keep everyone else out. `None` never closes an idle client.
+    pub idle_timeout_ms: Option<u32>,
 }
 
 impl Default for Limits {
-    /// 8 connections, 16 queued per channel, 4 pending per connection.
+    /// 8 connections, 16 queued per channel, 4 pending per connection, idle clients closed
+    /// after 7 minutes.
     fn default() -> Self {
         Self {
             max_connections: 8,
             queue_depth: 16,
             max_pending_per_connection: 4,
+            idle_timeout_ms: Some(420_000),
         }
     }
 }
@@ -528,7 +537,17 @@ impl Limits {
             setting("max_pending_per_connection"),
             self.max_pending_per_connection.into(),
             at_least_one(),
-        )
+        )?;
+        if let Some(idle) = self.idle_timeout_ms {
+            check_range(setting("idle_timeout_ms"), idle, IDLE_TIMEOUT_MS)?;
+        }
+        Ok(())
+    }
+
+    /// [`idle_timeout_ms`](Self::idle_timeout_ms) as a duration.
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout_ms
+            .map(|ms| Duration::from_millis(u64::from(ms)))
     }
 }
 

@@ -8,6 +8,7 @@ use crate::exception::ExceptionCode;
 use crate::gateway::id::{ChannelId, ConnectionId};
 use crate::gateway::matching::Mismatch;
 use crate::rtu::DiscardReason;
+use crate::time::Instant;
 use crate::types::UnitId;
 
 /// I/O for the caller to carry out, from [`Gateway::poll_transmit`](super::Gateway::poll_transmit).
@@ -27,6 +28,11 @@ pub enum Transmit<'a> {
         channel: ChannelId,
         /// The ADU.
         bytes: &'a [u8],
+        /// When its last bit will have left the wire if it starts at the `now` given to
+        /// `poll_transmit`, from the channel's baud rate and character format: where an
+        /// RS-485 driver without automatic direction control drops DE/RTS. (Tell the engine
+        /// the real end with `handle_serial_transmitted` if the UART reports it.)
+        ends_at: Instant,
     },
     /// Open a TCP connection to an upstream server and report the outcome with
     /// [`Gateway::handle_tcp_connected`](super::Gateway::handle_tcp_connected) or
@@ -48,10 +54,14 @@ pub enum Transmit<'a> {
 
 /// Why the engine closes a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// The byte stream is not Modbus TCP (protocol id or MBAP length): it cannot be
     /// resynchronised.
     Framing(DecodeError),
+    /// A client sent nothing and had nothing pending for
+    /// [`Limits::idle_timeout_ms`](super::Limits::idle_timeout_ms).
+    Idle,
 }
 
 /// Why a connection was refused.

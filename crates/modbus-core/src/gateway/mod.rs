@@ -41,7 +41,10 @@
 //! `handle_tcp_bytes` takes no more bytes than the connection may turn into requests: at
 //! [`Limits::max_pending_per_connection`] unanswered requests it takes nothing more, and the
 //! caller keeps the rest and stops reading that socket (TCP flow control pushes back on the
-//! client) until `poll_transmit` has sent answers.
+//! client) until `poll_transmit` has sent answers. A client that sends nothing and has
+//! nothing pending for [`Limits::idle_timeout_ms`] gets a [`Transmit::Close`] with
+//! [`CloseReason::Idle`]. Each [`Transmit::Serial`] says when its last bit leaves the wire
+//! (`ends_at`), for an RS-485 driver whose direction the firmware switches.
 //!
 //! # Example
 //!
@@ -58,7 +61,7 @@
 //! let client = gateway.handle_tcp_open("192.0.2.1:50000".parse().unwrap(), Lane::Standard, t0).unwrap();
 //! let request = [0x00, 0x01, 0x00, 0x00, 0x00, 0x06, 0x01, 0x03, 0x00, 0x6B, 0x00, 0x03];
 //! assert_eq!(gateway.handle_tcp_bytes(client, &request, t0), request.len());
-//! let Some(Transmit::Serial { channel, bytes }) = gateway.poll_transmit(t0) else { panic!() };
+//! let Some(Transmit::Serial { channel, bytes, .. }) = gateway.poll_transmit(t0) else { panic!() };
 //! assert_eq!((channel, bytes), (ChannelId(0), &[0x01, 0x03, 0x00, 0x6B, 0x00, 0x03, 0x74, 0x17][..]));
 //!
 //! // The slave answers 20 ms later; the client gets it with its transaction id.
@@ -122,13 +125,13 @@
 //!
 //! | part | bytes |
 //! |---|---|
-//! | fixed (routes, upstreams, 32 queued events, counters) | 2,264 |
+//! | fixed (routes, upstreams, 32 queued events, counters) | 2,272 |
 //! | per channel (RTU deframer, copy of the last frame sent, state) | 992 |
-//! | per connection (MBAP deframer, peer, state) | 336 |
+//! | per connection (MBAP deframer, peer, state, last activity) | 344 |
 //! | per request slot (one ADU buffer, header, state) | 296 |
 //!
 //! `Gateway<2, 8, 16>`, two lines with eight connections and sixteen requests in hand, is
-//! 11,672 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
+//! 11,744 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
 mod config;
@@ -141,8 +144,9 @@ mod routing;
 
 pub use config::{
     BroadcastPolicy, BroadcastReply, ChannelConfig, ChannelMode, ConfigError, ExceptionPolicy,
-    GatewayConfig, INITIAL_DELAY_MS, INTER_FRAME_DELAY_MS, LATE_ANSWER_WAIT_MS, Limits,
-    MAX_CHANNELS, MAX_ROUTES, MAX_UPSTREAMS, RESPONSE_TIMEOUT_MS, RETRIES, Setting, Upstream,
+    GatewayConfig, IDLE_TIMEOUT_MS, INITIAL_DELAY_MS, INTER_FRAME_DELAY_MS, LATE_ANSWER_WAIT_MS,
+    Limits, MAX_CHANNELS, MAX_ROUTES, MAX_UPSTREAMS, RESPONSE_TIMEOUT_MS, RETRIES, Setting,
+    Upstream,
 };
 pub use engine::{EVENT_CAPACITY, FrameRefused, Gateway, Lane};
 pub use event::{

@@ -310,7 +310,7 @@ impl World {
                         self.answers.entry(connection).or_default().push(bytes);
                     }
                 }
-                Transmit::Serial { channel, bytes } => {
+                Transmit::Serial { channel, bytes, .. } => {
                     let bytes = bytes.to_vec();
                     self.line_carries(channel, bytes);
                 }

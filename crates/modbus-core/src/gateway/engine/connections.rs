@@ -2,10 +2,12 @@
 //! each with its TCP deframer, found by generation-checked [`ConnectionId`].
 
 use core::net::SocketAddr;
+use core::time::Duration;
 
 use crate::gateway::event::CloseReason;
 use crate::gateway::id::ConnectionId;
 use crate::tcp::TcpDeframer;
+use crate::time::Instant;
 
 use super::Lane;
 
@@ -32,6 +34,8 @@ pub(super) struct Connection {
     pub(super) closing: Option<CloseReason>,
     generation: u16,
     pub(super) deframer: TcpDeframer,
+    /// A client's last sign of life: opened, bytes in, an answer out.
+    last_active: Instant,
 }
 
 impl Connection {
@@ -40,7 +44,13 @@ impl Connection {
         closing: None,
         generation: 0,
         deframer: TcpDeframer::new(),
+        last_active: Instant::from_micros(0),
     };
+
+    /// When a client's idle timeout runs out, if it is a client that may be closed for it.
+    fn idle_until(&self, idle: Duration) -> Option<Instant> {
+        (self.is_client() && self.closing.is_none()).then(|| self.last_active.saturating_add(idle))
+    }
 
     pub(super) fn is_client(&self) -> bool {
         matches!(self.state, ConnState::Client { .. })
@@ -88,13 +98,14 @@ impl<const N: usize> Connections<N> {
         self.table.iter().filter(|c| c.is_client()).count()
     }
 
-    /// Opens a free entry in `state`.
-    pub(super) fn open(&mut self, state: ConnState) -> Option<ConnectionId> {
+    /// Opens a free entry in `state` at `now`.
+    pub(super) fn open(&mut self, state: ConnState, now: Instant) -> Option<ConnectionId> {
         let index = self.table.iter().position(|c| c.state == ConnState::Free)?;
         let connection = self.table.get_mut(index)?;
         connection.state = state;
         connection.closing = None;
         connection.deframer = TcpDeframer::new();
+        connection.last_active = now;
         Some(ConnectionId {
             index: u16::try_from(index).ok()?,
             generation: connection.generation,
@@ -119,5 +130,39 @@ impl<const N: usize> Connections<N> {
             index: u16::try_from(index).ok()?,
             generation: connection.generation,
         })
+    }
+
+    /// `id` showed a sign of life at `now`.
+    pub(super) fn touch(&mut self, id: ConnectionId, now: Instant) {
+        if let Some(connection) = self.get_mut(id) {
+            connection.last_active = connection.last_active.max(now);
+        }
+    }
+
+    /// When the first client's idle timeout runs out.
+    pub(super) fn next_timeout(&self, idle: Option<Duration>) -> Option<Instant> {
+        let idle = idle?;
+        self.table.iter().filter_map(|c| c.idle_until(idle)).min()
+    }
+
+    /// The clients whose idle timeout has run out at `now`.
+    pub(super) fn idle_at(
+        &self,
+        now: Instant,
+        idle: Option<Duration>,
+    ) -> impl Iterator<Item = ConnectionId> + '_ {
+        self.table
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| {
+                idle.and_then(|idle| c.idle_until(idle))
+                    .is_some_and(|at| at <= now)
+            })
+            .filter_map(|(index, c)| {
+                Some(ConnectionId {
+                    index: u16::try_from(index).ok()?,
+                    generation: c.generation,
+                })
+            })
     }
 }

@@ -170,10 +170,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         peer: SocketAddr,
         lane: Lane,
-        _now: Instant,
+        now: Instant,
     ) -> Result<ConnectionId, RefuseReason> {
         let opened = (self.connections.clients() < usize::from(self.limits.max_connections))
-            .then(|| self.connections.open(ConnState::Client { peer, lane }))
+            .then(|| self.connections.open(ConnState::Client { peer, lane }, now))
             .flatten();
         let Some(id) = opened else {
             self.events.push(Event::ConnectionRefused {
@@ -250,8 +250,11 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         connection: ConnectionId,
         bytes: &[u8],
-        _now: Instant,
+        now: Instant,
     ) -> usize {
+        if !bytes.is_empty() {
+            self.connections.touch(connection, now);
+        }
         let mut consumed = 0usize;
         // The deframer is fed at most the rest of one frame, and only while the connection
         // can take a request, so that no complete frame waits inside the engine.
@@ -297,11 +300,12 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         &mut self,
         connection: ConnectionId,
         adu: &[u8],
-        _now: Instant,
+        now: Instant,
     ) -> Result<(), FrameRefused> {
         if self.connections.get(connection).is_none() {
             return Err(FrameRefused::UnknownConnection);
         }
+        self.connections.touch(connection, now);
         if !self.can_accept(connection) {
             return Err(FrameRefused::Backpressure);
         }
@@ -372,6 +376,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// Tells the engine the time. Call it when [`poll_timeout`](Self::poll_timeout) has
     /// passed (calling it early or often is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.close_idle_clients(now);
         for index in 0..self.line_count {
             let channel = ChannelId::at(index);
             let Some(line) = self.line_mut(channel) else {
@@ -435,6 +440,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 );
             })
             .filter_map(|(_, line)| line.next_timeout())
+            .chain(self.connections.next_timeout(self.limits.idle_timeout()))
             .min()
     }
 
@@ -472,6 +478,21 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         !is_client
             || (self.pending(connection) < usize::from(self.limits.max_pending_per_connection)
                 && self.slots.has_free())
+    }
+
+    /// Closes the clients that have sent nothing and had nothing pending for the idle
+    /// timeout; a client whose request is still being served is not idle.
+    fn close_idle_clients(&mut self, now: Instant) {
+        let idle = self.limits.idle_timeout();
+        let due: heapless::Vec<ConnectionId, CONNECTIONS> =
+            self.connections.idle_at(now, idle).collect();
+        for connection in due {
+            if self.pending(connection) > 0 {
+                self.connections.touch(connection, now);
+            } else if let Some(conn) = self.connections.get_mut(connection) {
+                conn.closing = Some(CloseReason::Idle);
+            }
+        }
     }
 
     fn close_for_framing(&mut self, connection: ConnectionId, error: DecodeError) {
@@ -702,7 +723,11 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         }
         // From the line's copy: a broadcast's slot may already hold the client's reply.
         let bytes = self.line(channel)?.last_sent();
-        Some(Transmit::Serial { channel, bytes })
+        Some(Transmit::Serial {
+            channel,
+            bytes,
+            ends_at: tx_end,
+        })
     }
 
     /// A request that gets no answer (broadcast, FC 08/04) has left.
@@ -945,7 +970,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             self.reply_malformed(id, pdu, &error);
             return;
         }
-        let Some(connection) = self.upstream_connection(upstream) else {
+        let Some(connection) = self.upstream_connection(upstream, now) else {
             self.slots.free(id);
             self.events.push(refuse(UpstreamRefusal::NoCapacity));
             return;
@@ -974,17 +999,18 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     }
 
     /// The connection to upstream server `upstream`, opened on demand.
-    fn upstream_connection(&mut self, upstream: u8) -> Option<ConnectionId> {
+    fn upstream_connection(&mut self, upstream: u8, now: Instant) -> Option<ConnectionId> {
         if let Some(id) = self.upstreams.connection(upstream) {
             return Some(id);
         }
         let address = self.upstreams.address(upstream)?;
-        let id = self.connections.open(ConnState::Upstream {
+        let state = ConnState::Upstream {
             upstream,
             address,
             connected: false,
             announced: false,
-        })?;
+        };
+        let id = self.connections.open(state, now)?;
         self.upstreams.set_connection(upstream, Some(id));
         Some(id)
     }
@@ -1159,11 +1185,18 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         }
         let bytes = self.slots.get(id)?.frame();
         match owner {
-            Owner::Client(connection) => Some(Transmit::Tcp { connection, bytes }),
+            Owner::Client(connection) => {
+                self.connections.touch(connection, now);
+                Some(Transmit::Tcp { connection, bytes })
+            }
             Owner::Serial(channel) => {
                 let line = self.lines.get_mut(channel.index())?;
-                line.send(bytes, now);
-                Some(Transmit::Serial { channel, bytes })
+                let ends_at = line.send(bytes, now);
+                Some(Transmit::Serial {
+                    channel,
+                    bytes,
+                    ends_at,
+                })
             }
             Owner::Orphan => None,
         }
