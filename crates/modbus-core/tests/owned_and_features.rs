@@ -75,6 +75,43 @@ fn serial_config_deserialises_and_refuses_zero_baud() {
     assert!(err.to_string().contains("nonzero"), "{err}");
 }
 
+/// Data and stop bits are the numbers (as on the reference gateway's command line), written
+/// as numbers; the words of earlier files are still read, and anything else is refused
+/// naming what is expected.
+#[cfg(feature = "serde")]
+#[test]
+fn data_and_stop_bits_are_numbers() {
+    use modbus_core::rtu::{DataBits, SerialConfig, StopBits};
+    let config: SerialConfig = serde_json::from_str(
+        r#"{"baud_rate": 9600, "data_bits": 7, "parity": "even", "stop_bits": 2}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (config.data_bits, config.stop_bits),
+        (DataBits::Seven, StopBits::Two)
+    );
+    let written = serde_json::to_string(&config).unwrap();
+    assert!(written.contains(r#""data_bits":7"#), "{written}");
+    assert!(written.contains(r#""stop_bits":2"#), "{written}");
+    assert_eq!(
+        serde_json::from_str::<SerialConfig>(&written).unwrap(),
+        config
+    );
+    for (text, data) in [(r#""8""#, DataBits::Eight), (r#""seven""#, DataBits::Seven)] {
+        assert_eq!(serde_json::from_str::<DataBits>(text).unwrap(), data);
+    }
+    for bad in ["9", "-1", r#""eight bits""#, "8.0"] {
+        let error = serde_json::from_str::<DataBits>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("data bits: 7 or 8"), "{bad}: {error}");
+    }
+    let error = serde_json::from_str::<StopBits>("3")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("stop bits: 1 or 2"), "{error}");
+}
+
 #[cfg(feature = "bytes")]
 #[test]
 fn bytes_feature_writes_the_same_bytes() {

@@ -70,11 +70,11 @@ struct RunArgs {
     /// Configuration file (TOML); without it, the embedded default.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Modbus TCP address (listen.modbus_tcp).
-    #[arg(long, value_name = "ADDR:PORT")]
+    /// Modbus TCP address (listen.modbus_tcp), such as 127.0.0.1:5020 or 0.0.0.0:502.
+    #[arg(long, value_name = "ADDR:PORT", value_parser = socket_address)]
     listen: Option<SocketAddr>,
     /// Priority Modbus TCP address (listen.priority).
-    #[arg(long, value_name = "ADDR:PORT")]
+    #[arg(long, value_name = "ADDR:PORT", value_parser = socket_address)]
     priority_listen: Option<SocketAddr>,
     /// Serial device of the RTU line; routes unit ids 1-247 to it (serial.port).
     #[arg(long, value_name = "PATH")]
@@ -256,4 +256,18 @@ pub(crate) fn now() -> UnixTime {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
     UnixTime::from_secs(secs)
+}
+
+/// An address to listen on, with an example in the refusal: a port alone is the usual slip.
+fn socket_address(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        if text.parse::<u16>().is_ok() {
+            format!(
+                "a port alone is not an address: 127.0.0.1:{text} listens on this machine \
+                 only, 0.0.0.0:{text} on every interface"
+            )
+        } else {
+            "expected ADDR:PORT, such as 127.0.0.1:5020, 0.0.0.0:502 or [::1]:5020".to_owned()
+        }
+    })
 }

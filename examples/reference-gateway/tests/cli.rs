@@ -64,6 +64,11 @@ fn the_committed_example_loads_and_scans_clean_of_high_severity_failures() {
 fn bad_options_are_refused_by_name() {
     for (args, needle) in [
         (vec!["--listen", "localhost"], "--listen <ADDR:PORT>"),
+        (vec!["--listen", "localhost"], "such as 127.0.0.1:5020"),
+        (
+            vec!["--listen", "5020"],
+            "127.0.0.1:5020 listens on this machine only",
+        ),
         (vec!["--baud", "10"], "--baud <RATE>"),
         (vec!["--parity", "mark"], "--parity <PARITY>"),
         (vec!["--stop-bits", "3"], "--stop-bits <STOP_BITS>"),
@@ -138,7 +143,7 @@ fn bad_configuration_files_are_refused_naming_the_setting() {
             "serial.simulated_units: 248 is not a slave address",
         ),
         (
-            "# syslog = \"udp://127.0.0.1:514\"",
+            "syslog = \"udp://127.0.0.1:514\"",
             "syslog = \"ftp://127.0.0.1:514\"",
             "audit.syslog: \"ftp\": the transport must be udp or tcp",
         ),

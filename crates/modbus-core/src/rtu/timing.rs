@@ -19,9 +19,10 @@ pub enum Parity {
 }
 
 /// Stop bits.
+///
+/// In serde data it is the number, `1` or `2`, as on the command line and in vendor
+/// consoles; `"one"` and `"two"` are read too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum StopBits {
     /// One stop bit.
@@ -32,9 +33,9 @@ pub enum StopBits {
 }
 
 /// Data bits per character: 8 in RTU mode, 7 in ASCII mode (MB-SL 2.5.1, 2.5.2).
+///
+/// In serde data it is the number, `7` or `8`; `"seven"` and `"eight"` are read too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum DataBits {
     /// Seven (ASCII mode).
@@ -125,6 +126,110 @@ impl SerialConfig {
         let nanos = (bits * 1_000_000_000).div_ceil(denominator);
         Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
+}
+
+/// Data and stop bits as the numbers people write (`data_bits = 8`, `stop_bits = 1`), and the
+/// words this crate wrote before.
+#[cfg(feature = "serde")]
+mod serde_numbers {
+    use core::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    use super::{DataBits, StopBits};
+
+    /// A setting that is one of a few small numbers.
+    trait Numbered: Sized + Copy + 'static {
+        const WHAT: &'static str;
+        /// (number, word, value) for each value.
+        const VALUES: &'static [(u8, &'static str, Self)];
+        fn number(self) -> u8;
+    }
+
+    impl Numbered for DataBits {
+        const WHAT: &'static str = "data bits: 7 or 8";
+        const VALUES: &'static [(u8, &'static str, Self)] =
+            &[(7, "seven", Self::Seven), (8, "eight", Self::Eight)];
+        fn number(self) -> u8 {
+            match self {
+                Self::Seven => 7,
+                Self::Eight => 8,
+            }
+        }
+    }
+
+    impl Numbered for StopBits {
+        const WHAT: &'static str = "stop bits: 1 or 2";
+        const VALUES: &'static [(u8, &'static str, Self)] =
+            &[(1, "one", Self::One), (2, "two", Self::Two)];
+        fn number(self) -> u8 {
+            match self {
+                Self::One => 1,
+                Self::Two => 2,
+            }
+        }
+    }
+
+    struct NumberVisitor<T>(core::marker::PhantomData<T>);
+
+    impl<T: Numbered> Visitor<'_> for NumberVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(T::WHAT)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<T, E> {
+            T::VALUES
+                .iter()
+                .find(|(number, _, _)| u64::from(*number) == value)
+                .map(|(_, _, v)| *v)
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(value), &self))
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<T, E> {
+            u64::try_from(value)
+                .map_err(|_| E::invalid_value(de::Unexpected::Signed(value), &self))
+                .and_then(|value| self.visit_u64(value))
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+            T::VALUES
+                .iter()
+                .find(|(number, word, _)| {
+                    *word == value || value.parse::<u8>().is_ok_and(|n| n == *number)
+                })
+                .map(|(_, _, v)| *v)
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Str(value), &self))
+        }
+    }
+
+    macro_rules! numbered_serde {
+        ($type:ty) => {
+            impl Serialize for $type {
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    serializer.serialize_u8(self.number())
+                }
+            }
+
+            impl<'de> Deserialize<'de> for $type {
+                fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let visitor = NumberVisitor(core::marker::PhantomData);
+                    // Text formats may hold a number or a word; binary ones (postcard) the
+                    // number only, and cannot be asked what they hold.
+                    if deserializer.is_human_readable() {
+                        deserializer.deserialize_any(visitor)
+                    } else {
+                        deserializer.deserialize_u8(visitor)
+                    }
+                }
+            }
+        };
+    }
+
+    numbered_serde!(DataBits);
+    numbered_serde!(StopBits);
 }
 
 #[cfg(test)]
