@@ -282,6 +282,39 @@ fn hash_password_prints_a_phc_string_that_argon2_verifies() {
 }
 
 #[test]
+fn hash_password_takes_the_first_line_without_waiting_for_the_end() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    // Standard input stays open after the first line: the old reader waited for its end.
+    let mut child = Command::new(common::BINARY)
+        .arg("hash-password")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"Correct-Horse-Battery-9\r\nnot this line\n")
+        .unwrap();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let output = finished
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("hash-password returned while its standard input was still open")
+        .unwrap();
+    drop(stdin);
+    assert!(output.status.success(), "{output:?}");
+    let phc = String::from_utf8(output.stdout).unwrap();
+    let parsed = PasswordHash::new(phc.trim()).unwrap();
+    Argon2::default()
+        .verify_password(b"Correct-Horse-Battery-9", &parsed)
+        .unwrap();
+}
+
+#[test]
 fn certs_lists_a_configuration_and_pem_files() {
     let dir = TempDir::new("certs");
     let text = edit(
