@@ -130,7 +130,7 @@ fn rsyslog_parses_what_we_send_over_udp_and_tcp() {
             std::env::var_os("GATEWAY_AUDIT_REQUIRE_RSYSLOG").is_none(),
             "rsyslogd is required here but not installed"
         );
-        eprintln!("rsyslogd not installed: skipping (install the Debian package rsyslog)");
+        skipped("rsyslogd not installed: skipping (install the Debian package rsyslog)");
         return;
     };
     let (udp_port, tcp_port) = (free_port(), free_port());
@@ -213,4 +213,11 @@ fn rsyslog_parses_what_we_send_over_udp_and_tcp() {
             );
         }
     }
+}
+
+/// Says on the terminal that a test did not run its check: straight to standard error,
+/// which the test harness does not capture, so `cargo test` shows it beside the `ok`.
+fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
 }

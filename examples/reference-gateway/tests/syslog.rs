@@ -50,7 +50,7 @@ fn rsyslogd() -> Option<PathBuf> {
             std::env::var_os("GATEWAY_AUDIT_REQUIRE_RSYSLOG").is_none(),
             "rsyslogd is required here but not installed"
         );
-        eprintln!("rsyslogd not installed: skipping (install the Debian package rsyslog)");
+        skipped("rsyslogd not installed: skipping (install the Debian package rsyslog)");
     }
     found
 }
@@ -219,4 +219,11 @@ async fn rsyslog_receives_the_gateway_events_over_udp_and_tcp() {
             .any(|fields| fields[3] == legacy_pid.as_str() && fields[6].contains("SHUTDOWN seq=")),
         "{lines:#?}"
     );
+}
+
+/// Says on the terminal that a test did not run its check: straight to standard error,
+/// which the test harness does not capture, so `cargo test` shows it beside the `ok`.
+fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
 }

@@ -37,7 +37,7 @@ pub(crate) fn socat_installed() -> bool {
             std::env::var_os("REFERENCE_GATEWAY_REQUIRE_SOCAT").is_none(),
             "socat is required here but not installed"
         );
-        eprintln!("socat not installed: skipping (install the Debian package socat)");
+        skipped("socat not installed: skipping (install the Debian package socat)");
     }
     found
 }
@@ -175,4 +175,11 @@ pub(crate) fn serve(path: &Path, baud: u32, device: &Device) -> tokio::task::Joi
     tokio::spawn(async move {
         let _ = server.serve_forever(device).await;
     })
+}
+
+/// Says on the terminal that a test did not run its check: straight to standard error,
+/// which the test harness does not capture, so `cargo test` shows it beside the `ok`.
+fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
 }
