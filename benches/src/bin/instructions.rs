@@ -108,6 +108,20 @@ fn workloads() -> Vec<(String, Work)> {
         "crc16/255B/ours-slice16".into(),
         Box::new(move || usize::from(modbus_core::rtu::crc16(black_box(&frame)))),
     ));
+    // What modbus-core's CRC is without `crc-slice16` (one 256-entry table) and with
+    // `crc-bitwise` instead: the same `crc` crate calls the features select.
+    let frame = frames::fc03_response_rtu(125);
+    let table256 = crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
+    all.push((
+        "crc16/255B/ours-table256".into(),
+        Box::new(move || usize::from(table256.checksum(black_box(&frame)))),
+    ));
+    let frame = frames::fc03_response_rtu(125);
+    let bitwise = crc::Crc::<u16, crc::NoTable>::new(&crc::CRC_16_MODBUS);
+    all.push((
+        "crc16/255B/ours-bitwise".into(),
+        Box::new(move || usize::from(bitwise.checksum(black_box(&frame)))),
+    ));
     let mut round_trip = ours::EngineRoundTrip::default();
     all.push((
         "gateway/engine-round-trip".into(),

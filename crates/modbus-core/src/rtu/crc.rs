@@ -1,17 +1,39 @@
 //! CRC-16/MODBUS (MB-SL 6.2.2): polynomial 0xA001 reflected, initial value 0xFFFF, no final
 //! XOR, sent low byte first. Check value of `"123456789"`: 0x4B37.
 //!
-//! Computed with the `crc` crate's slice-by-16 tables (16 x 256 x 2 = 8 KiB of read-only data,
-//! built at compile time): whole 16-byte blocks by the crate's own loop, and the last 1-15
-//! bytes in one slice step over the same tables, where the crate goes a byte at a time. Table
-//! `k` holds a byte's CRC followed by `k` zero bytes, so each tail byte is one independent
-//! lookup instead of a link in a chain of dependent ones: an 8-byte request's 6-byte CRC takes
-//! one step, not six (see `benches/README.md`).
+//! Three implementations, chosen by feature, trade flash for speed (`benches/README.md` and
+//! `benches/instructions.md` measure each):
+//!
+//! | features | tables | method |
+//! |---|---|---|
+//! | `crc-slice16` (in `default`) | 8 KiB | the `crc` crate's slice-by-16 tables, with a one-step tail |
+//! | neither | 512 B | the `crc` crate's one 256-entry table, a byte per lookup |
+//! | `crc-bitwise` (without `crc-slice16`) | none | bit by bit |
+//!
+//! Features add up across a dependency graph, so the faster choice wins: `crc-slice16`
+//! anywhere gives slice-by-16. A firmware build with `default-features = false` gets the
+//! 256-entry table unless it asks for `crc-bitwise`.
+//!
+//! Slice-by-16 computes whole 16-byte blocks by the crate's own loop, and the last 1-15 bytes
+//! in one slice step over the same tables, where the crate goes a byte at a time. Table `k`
+//! holds a byte's CRC followed by `k` zero bytes, so each tail byte is one independent lookup
+//! instead of a link in a chain of dependent ones: an 8-byte request's 6-byte CRC takes one
+//! step, not six.
 
+#[cfg(feature = "crc-slice16")]
 static CRC16_MODBUS: crc::Crc<u16, crc::Table<16>> =
     crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_MODBUS);
 
+#[cfg(all(not(feature = "crc-slice16"), not(feature = "crc-bitwise")))]
+static CRC16_MODBUS: crc::Crc<u16, crc::Table<1>> =
+    crc::Crc::<u16, crc::Table<1>>::new(&crc::CRC_16_MODBUS);
+
+#[cfg(all(not(feature = "crc-slice16"), feature = "crc-bitwise"))]
+static CRC16_MODBUS: crc::Crc<u16, crc::NoTable> =
+    crc::Crc::<u16, crc::NoTable>::new(&crc::CRC_16_MODBUS);
+
 /// The CRC of `bytes`. On the wire it follows the bytes as `crc.to_le_bytes()`.
+#[cfg(feature = "crc-slice16")]
 #[inline]
 pub fn crc16(bytes: &[u8]) -> u16 {
     let (blocks, tail) = bytes.split_at(bytes.len() - bytes.len() % 16);
@@ -19,7 +41,15 @@ pub fn crc16(bytes: &[u8]) -> u16 {
     tail_step(CRC16_MODBUS.checksum(blocks), tail, CRC16_MODBUS.table())
 }
 
+/// The CRC of `bytes`. On the wire it follows the bytes as `crc.to_le_bytes()`.
+#[cfg(not(feature = "crc-slice16"))]
+#[inline]
+pub fn crc16(bytes: &[u8]) -> u16 {
+    CRC16_MODBUS.checksum(bytes)
+}
+
 /// The CRC register after `tail` (at most 15 bytes) in one slice-by-`tail.len()` step.
+#[cfg(feature = "crc-slice16")]
 #[inline]
 fn tail_step(crc: u16, tail: &[u8], tables: &[[u16; 256]; 16]) -> u16 {
     let Some(used) = tables.get(..tail.len()) else {
