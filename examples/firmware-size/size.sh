@@ -8,6 +8,8 @@
 #   ./size.sh            print the table (as committed in README.md)
 #   ./size.sh --check    also fail when the translator at opt-level s with the 256-entry
 #                        table is above 4 KiB of code
+#   ./size.sh --symbols  the engine's largest symbols at opt-level s with the 256-entry
+#                        table (names demangled by c++filt when it is installed)
 set -euo pipefail
 cd "$(dirname "$0")"
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
@@ -30,6 +32,36 @@ ram = sum(size.get(s, 0) for s in (".data", ".bss", ".uninit"))
 print(flash, ram, flash - size.get(".vector_table", 0))
 PY
 }
+
+if [ "${1:-}" = --symbols ]; then
+  cargo build -q --profile release
+  python3 - target/thumbv7em-none-eabihf/release/engine <<'PY'
+import shutil, struct, subprocess, sys
+data = open(sys.argv[1], "rb").read()
+shoff = struct.unpack_from("<I", data, 0x20)[0]
+shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x2E)
+headers = [struct.unpack_from("<10I", data, shoff + i * shentsize) for i in range(shnum)]
+def text(table, offset):
+    raw = data[table + offset:]
+    return raw[:raw.index(b"\0")].decode()
+sections = {text(headers[shstrndx][4], h[0]): h for h in headers}
+symtab, strtab = sections[".symtab"], sections[".strtab"]
+found = []
+for i in range(symtab[5] // 16):
+    name, _, size, info, _, _ = struct.unpack_from("<IIIBBH", data, symtab[4] + i * 16)
+    if size and (info & 0xF) in (1, 2):  # objects and functions
+        found.append((size, text(strtab[4], name)))
+found.sort(reverse=True)
+names = [n for _, n in found[:15]]
+if shutil.which("c++filt"):
+    names = subprocess.run(["c++filt"], input="\n".join(names), capture_output=True, text=True).stdout.split("\n")
+print("| bytes | symbol |")
+print("|---:|---|")
+for (size, _), name in zip(found[:15], names):
+    print(f"| {size} | `{name.rsplit('::h', 1)[0]}` |")
+PY
+  exit 0
+fi
 
 table="$(mktemp)"
 for crc in table256 slice16 bitwise; do
