@@ -27,7 +27,50 @@ impl Instant {
     /// `self + duration` rounded up to the next microsecond (a deadline is never early),
     /// saturating at the end of time.
     pub fn saturating_add(self, duration: Duration) -> Self {
-        let micros = u64::try_from(duration.as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX);
+        // Seconds and the sub-second part apart: `as_nanos` is a u128, whose division a
+        // 32-bit core does in software on every deadline.
+        let micros = duration
+            .as_secs()
+            .checked_mul(1_000_000)
+            .and_then(|whole| whole.checked_add(u64::from(duration.subsec_nanos().div_ceil(1_000))))
+            .unwrap_or(u64::MAX);
         Self(self.0.saturating_add(micros))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_rounds_up_to_the_microsecond_and_saturates() {
+        let exact = |d: Duration| u64::try_from(d.as_nanos().div_ceil(1_000)).unwrap_or(u64::MAX);
+        let start = Instant::from_micros(5);
+        for nanos in [
+            0,
+            1,
+            999,
+            1_000,
+            1_001,
+            999_999_999,
+            1_000_000_000,
+            1_000_000_001,
+        ] {
+            for secs in [
+                0,
+                1,
+                3_600,
+                u64::MAX / 1_000_000,
+                u64::MAX / 1_000_000 + 1,
+                u64::MAX,
+            ] {
+                let d = Duration::new(secs, 0).saturating_add(Duration::from_nanos(nanos));
+                assert_eq!(
+                    start.saturating_add(d).as_micros(),
+                    5u64.saturating_add(exact(d)),
+                    "{d:?}"
+                );
+            }
+        }
     }
 }

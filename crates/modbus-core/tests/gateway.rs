@@ -829,12 +829,12 @@ fn documented_sizes_hold() {
     use modbus_core::gateway::Gateway;
     let base = size_of::<Gateway<0, 0, 0>>();
     assert_eq!(base, 2_272);
-    assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 992, "per channel");
+    assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 1040, "per channel");
     assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 344, "per connection");
     assert_eq!(
         size_of::<Gateway<0, 0, 1>>() - base,
         296,
         "per request slot"
     );
-    assert_eq!(size_of::<sim::Engine>(), 11_744);
+    assert_eq!(size_of::<sim::Engine>(), 11_840);
 }

@@ -126,12 +126,12 @@
 //! | part | bytes |
 //! |---|---|
 //! | fixed (routes, upstreams, 32 queued events, counters) | 2,272 |
-//! | per channel (RTU deframer, copy of the last frame sent, state) | 992 |
+//! | per channel (RTU deframer, copy of the last frame sent, timing, state) | 1,040 |
 //! | per connection (MBAP deframer, peer, state, last activity) | 344 |
 //! | per request slot (one ADU buffer, header, state) | 296 |
 //!
 //! `Gateway<2, 8, 16>`, two lines with eight connections and sixteen requests in hand, is
-//! 11,744 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
+//! 11,840 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
 mod config;

@@ -7,7 +7,7 @@ use crate::constants::MAX_RTU_ADU_LEN;
 use crate::gateway::config::{ChannelConfig, ChannelMode};
 use crate::gateway::event::{ChannelCounters, RetryCause};
 use crate::gateway::id::SlotId;
-use crate::rtu::{Direction, RtuDeframer};
+use crate::rtu::{Direction, RtuDeframer, SerialConfig};
 use crate::time::Instant;
 use crate::types::UnitId;
 
@@ -44,6 +44,7 @@ pub(super) struct Received<'b> {
 #[derive(Clone, Debug)]
 pub(super) struct Line {
     config: ChannelConfig,
+    timing: Timing,
     pub(super) deframer: RtuDeframer,
     /// The request the line waits on.
     flight: Option<Flight>,
@@ -76,6 +77,7 @@ impl Line {
         deframer.set_frame_timing(config.frame_timing);
         Self {
             config,
+            timing: Timing::new(&config),
             deframer,
             flight: None,
             ready_at: now.saturating_add(config.initial_delay()),
@@ -140,10 +142,13 @@ impl Line {
     pub(super) fn send(&mut self, frame: &[u8], now: Instant) -> Instant {
         self.counters.bus_messages = self.counters.bus_messages.wrapping_add(1);
         self.unanswered = None;
-        self.sent_until = now.saturating_add(self.config.serial.transmission_time(frame.len()));
+        self.sent_until = now.saturating_add(
+            self.timing
+                .transmission_time(&self.config.serial, frame.len()),
+        );
         self.ready_at = self
             .sent_until
-            .saturating_add(self.config.inter_frame_delay());
+            .saturating_add(self.timing.inter_frame_delay);
         self.echo.record(frame, self.config.echo_suppression);
         self.sent_until
     }
@@ -157,7 +162,7 @@ impl Line {
     /// and the inter-frame delay count from here.
     pub(super) fn transmitted(&mut self, now: Instant) {
         self.sent_until = now;
-        self.ready_at = now.saturating_add(self.config.inter_frame_delay());
+        self.ready_at = now.saturating_add(self.timing.inter_frame_delay);
         let timeout = self.config.response_timeout();
         if let Some(flight) = &mut self.flight {
             flight.deadline = now.saturating_add(timeout);
@@ -177,7 +182,7 @@ impl Line {
                 // The line is not quiet yet: the next request waits at least for its silence.
                 self.ready_at = self
                     .ready_at
-                    .max(now.saturating_add(self.config.inter_frame_delay()));
+                    .max(now.saturating_add(self.timing.inter_frame_delay));
             }
         }
         Received {
@@ -248,7 +253,7 @@ impl Line {
         // Never before the request itself has left and its silence passed.
         self.ready_at = self
             .ready_at
-            .max(now.saturating_add(self.config.inter_frame_delay()));
+            .max(now.saturating_add(self.timing.inter_frame_delay));
     }
 
     /// The attempt on the bus failed at `now` for `cause`; returns it.
@@ -260,7 +265,7 @@ impl Line {
         self.echo.clear();
         self.ready_at = self
             .ready_at
-            .max(now.saturating_add(self.config.inter_frame_delay()));
+            .max(now.saturating_add(self.timing.inter_frame_delay));
         Some(flight)
     }
 
@@ -282,16 +287,63 @@ impl Line {
         }
         self.unanswered = None;
         self.counters.late_answers = self.counters.late_answers.wrapping_add(1);
-        self.ready_at = now.saturating_add(self.config.inter_frame_delay());
+        self.ready_at = now.saturating_add(self.timing.inter_frame_delay);
         true
     }
 
     /// When the attempt on the bus fails for its CRC error, if it had one.
     fn crc_give_up_at(&self) -> Option<Instant> {
-        let quiet = self.config.serial.t3_5().max(QUIET_AFTER_CRC_ERROR);
-        self.flight
-            .filter(|flight| flight.crc_error)
-            .map(|_| self.last_received.saturating_add(quiet))
+        self.flight.filter(|flight| flight.crc_error).map(|_| {
+            self.last_received
+                .saturating_add(self.timing.quiet_after_crc_error)
+        })
+    }
+}
+
+/// The line's character timing, worked out once from its configuration: the engine needs it
+/// for every frame, and [`SerialConfig`]'s exact arithmetic divides 64- and 128-bit numbers,
+/// which a Cortex-M4 does in software.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    /// One character's bits times 10^9, divided by the baud rate: whole nanoseconds and the
+    /// remainder. `n` characters take `n * whole + ceil(n * remainder / baud)` ns, exactly.
+    whole_ns: u32,
+    remainder: u32,
+    baud: u32,
+    inter_frame_delay: Duration,
+    quiet_after_crc_error: Duration,
+}
+
+impl Timing {
+    fn new(config: &ChannelConfig) -> Self {
+        let serial = config.serial;
+        let baud = serial.baud_rate.get();
+        let bit_ns = u64::from(serial.bits_per_character()) * 1_000_000_000;
+        Self {
+            // At most 12 bits at 1 baud: 1.2 * 10^10 ns does not fit, so the slow path stays
+            // for rates below 3 baud (none in practice).
+            whole_ns: u32::try_from(bit_ns / u64::from(baud)).unwrap_or(u32::MAX),
+            remainder: u32::try_from(bit_ns % u64::from(baud)).unwrap_or(0),
+            baud,
+            inter_frame_delay: config.inter_frame_delay(),
+            quiet_after_crc_error: serial.t3_5().max(QUIET_AFTER_CRC_ERROR),
+        }
+    }
+
+    /// What `serial` (the configuration this was made from) says for `bytes` with
+    /// [`SerialConfig::transmission_time`], without its division for any frame up to 4,660
+    /// bytes at 921,600 baud.
+    fn transmission_time(&self, serial: &SerialConfig, bytes: usize) -> Duration {
+        let fast = u32::try_from(bytes)
+            .ok()
+            .filter(|_| self.whole_ns != u32::MAX)
+            .and_then(|n| Some((n, n.checked_mul(self.remainder)?)));
+        match fast {
+            Some((n, spare)) => Duration::from_nanos(
+                u64::from(n) * u64::from(self.whole_ns) + u64::from(spare.div_ceil(self.baud)),
+            ),
+            None => serial.transmission_time(bytes),
+        }
     }
 }
 
@@ -348,5 +400,55 @@ impl Echo {
             self.clear();
         }
         (rest, mismatch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::num::NonZeroU32;
+
+    use super::*;
+    use crate::rtu::{DataBits, Parity, StopBits};
+
+    /// The line's division-free transmission time is [`SerialConfig`]'s exact one, for every
+    /// character format, rates from 50 to 921,600 baud (and odd ones), and frames from 0 to
+    /// 600 bytes plus the lengths where the fast path gives way.
+    #[test]
+    fn transmission_time_matches_the_exact_one() {
+        let rates = [
+            50, 75, 110, 300, 1200, 2400, 4800, 7200, 9600, 14_400, 19_200, 38_400,
+        ]
+        .into_iter()
+        .chain([
+            57_600, 76_800, 115_200, 230_400, 460_800, 921_600, 3, 7, 1_000_003,
+        ]);
+        for baud in rates {
+            for (data_bits, parity, stop_bits) in [
+                (DataBits::Eight, Parity::Even, StopBits::One),
+                (DataBits::Eight, Parity::None, StopBits::Two),
+                (DataBits::Seven, Parity::Odd, StopBits::One),
+                (DataBits::Eight, Parity::None, StopBits::One),
+            ] {
+                let serial = SerialConfig {
+                    baud_rate: NonZeroU32::new(baud).unwrap(),
+                    data_bits,
+                    parity,
+                    stop_bits,
+                };
+                let config = ChannelConfig {
+                    serial,
+                    ..ChannelConfig::default()
+                };
+                let timing = Timing::new(&config);
+                let lengths = (0..=600).chain([4_660, 4_661, 100_000, usize::MAX]);
+                for bytes in lengths {
+                    assert_eq!(
+                        timing.transmission_time(&serial, bytes),
+                        serial.transmission_time(bytes),
+                        "{baud} baud {serial:?}, {bytes} bytes"
+                    );
+                }
+            }
+        }
     }
 }
