@@ -106,10 +106,7 @@ impl<const N: usize> Connections<N> {
         connection.closing = None;
         connection.deframer = TcpDeframer::new();
         connection.last_active = now;
-        Some(ConnectionId {
-            index: u16::try_from(index).ok()?,
-            generation: connection.generation,
-        })
+        id_of(index, connection)
     }
 
     /// Frees `id`'s entry (its id is then stale); returns the state it had.
@@ -125,11 +122,7 @@ impl<const N: usize> Connections<N> {
     /// The first connection `poll_transmit` owes a `Close` or a `Connect`.
     pub(super) fn wanting_action(&self) -> Option<ConnectionId> {
         let index = self.table.iter().position(Connection::wants_action)?;
-        let connection = self.table.get(index)?;
-        Some(ConnectionId {
-            index: u16::try_from(index).ok()?,
-            generation: connection.generation,
-        })
+        id_of(index, self.table.get(index)?)
     }
 
     /// `id` showed a sign of life at `now`.
@@ -158,11 +151,14 @@ impl<const N: usize> Connections<N> {
                 idle.and_then(|idle| c.idle_until(idle))
                     .is_some_and(|at| at <= now)
             })
-            .filter_map(|(index, c)| {
-                Some(ConnectionId {
-                    index: u16::try_from(index).ok()?,
-                    generation: c.generation,
-                })
-            })
+            .filter_map(|(index, c)| id_of(index, c))
     }
+}
+
+/// The id of the entry at `index` as it is now (tables hold at most `u16::MAX` entries).
+fn id_of(index: usize, connection: &Connection) -> Option<ConnectionId> {
+    Some(ConnectionId {
+        index: u16::try_from(index).ok()?,
+        generation: connection.generation,
+    })
 }
