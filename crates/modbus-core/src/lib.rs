@@ -33,6 +33,7 @@ pub mod time;
 pub mod translate;
 pub mod types;
 mod wire;
+mod zeroed;
 
 pub use error::{DecodeError, EncodeError, Error, InvalidPdu};
 pub use exception::ExceptionCode;

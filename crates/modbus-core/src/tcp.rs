@@ -9,6 +9,7 @@ use crate::constants::{
 use crate::error::{DecodeError, EncodeError};
 use crate::types::UnitId;
 use crate::wire::len16;
+use crate::zeroed::Zeroed;
 
 /// The MBAP header (MB-TCP 3.1.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -212,7 +213,7 @@ pub struct TcpDeframer {
     buf: [u8; MAX_TCP_ADU_LEN],
     len: usize,
     yielded: usize,
-    error: Option<DecodeError>,
+    error: Zeroed<DecodeError>,
 }
 
 impl Default for TcpDeframer {
@@ -228,7 +229,7 @@ impl TcpDeframer {
             buf: [0; MAX_TCP_ADU_LEN],
             len: 0,
             yielded: 0,
-            error: None,
+            error: Zeroed::None,
         }
     }
 
@@ -252,7 +253,7 @@ impl TcpDeframer {
     /// The framing error that ended the stream.
     pub fn poll_frame(&mut self) -> Result<Option<TcpFrame<'_>>, DecodeError> {
         self.drop_yielded();
-        if let Some(err) = self.error {
+        if let Some(err) = self.error.get() {
             return Err(err);
         }
         let data = self.buf.get(..self.len).unwrap_or_default();
@@ -263,7 +264,7 @@ impl TcpDeframer {
             }
             Ok(None) => Ok(None),
             Err(err) => {
-                self.error = Some(err);
+                self.error = Zeroed::Some(err);
                 Err(err)
             }
         }

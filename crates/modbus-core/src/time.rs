@@ -9,6 +9,9 @@ use core::time::Duration;
 pub struct Instant(u64);
 
 impl Instant {
+    /// The clock's origin.
+    pub const ZERO: Self = Self(0);
+
     /// The instant `micros` microseconds after the clock's origin.
     pub const fn from_micros(micros: u64) -> Self {
         Self(micros)
@@ -21,7 +24,20 @@ impl Instant {
 
     /// Time from `earlier` to `self`, zero if `earlier` is later.
     pub fn saturating_duration_since(self, earlier: Self) -> Duration {
-        Duration::from_micros(self.0.saturating_sub(earlier.0))
+        let micros = self.0.saturating_sub(earlier.0);
+        // `Duration::from_micros` divides 64 bits, in software on a 32-bit core; spans up to
+        // 71 minutes fit 32 bits, whose division by a constant is a multiplication.
+        match u32::try_from(micros) {
+            Ok(micros) => {
+                Duration::new(u64::from(micros / 1_000_000), (micros % 1_000_000) * 1_000)
+            }
+            Err(_) => Duration::from_micros(micros),
+        }
+    }
+
+    /// `self` plus `micros` microseconds, saturating at the end of time.
+    pub(crate) const fn saturating_add_micros(self, micros: u64) -> Self {
+        Self(self.0.saturating_add(micros))
     }
 
     /// `self + duration` rounded up to the next microsecond (a deadline is never early),
@@ -34,13 +50,32 @@ impl Instant {
             .checked_mul(1_000_000)
             .and_then(|whole| whole.checked_add(u64::from(duration.subsec_nanos().div_ceil(1_000))))
             .unwrap_or(u64::MAX);
-        Self(self.0.saturating_add(micros))
+        self.saturating_add_micros(micros)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_duration_between_two_instants_is_exact_on_both_sides_of_32_bits() {
+        let start = Instant::from_micros(7);
+        for micros in [0, 1, 999_999, 1_000_000, 1_000_001, u64::from(u32::MAX)]
+            .into_iter()
+            .chain([u64::from(u32::MAX) + 1, u64::MAX - 7])
+        {
+            let later = Instant::from_micros(7 + micros);
+            assert_eq!(
+                later.saturating_duration_since(start),
+                Duration::from_micros(micros)
+            );
+        }
+        assert_eq!(
+            start.saturating_duration_since(Instant::from_micros(8)),
+            Duration::ZERO
+        );
+    }
 
     #[test]
     fn adding_rounds_up_to_the_microsecond_and_saturates() {

@@ -821,6 +821,81 @@ fn configuration_reads_from_toml_with_defaults_and_refuses_unknown_keys() {
     assert!(toml::from_str::<GatewayConfig>(&too_many).is_err());
 }
 
+/// One FC 03 round trip through `gateway` at `at` microseconds: what goes on the line, and
+/// what the client gets back.
+fn round_trip(gateway: &mut sim::Engine, at: u64) -> (Vec<u8>, Vec<u8>) {
+    use modbus_core::gateway::Transmit;
+    let now = Instant::from_micros(at);
+    let peer = "192.0.2.7:40000".parse().unwrap();
+    let client = gateway.handle_tcp_open(peer, Lane::Standard, now).unwrap();
+    gateway
+        .handle_tcp_frame(client, &read(7, 1, 0, 2), now)
+        .unwrap();
+    let Some(Transmit::Serial { bytes, .. }) = gateway.poll_transmit(now) else {
+        panic!("no serial frame")
+    };
+    let sent = bytes.to_vec();
+    let later = Instant::from_micros(at + 50_000);
+    let answer = [0x01, 0x03, 0x04, 0x00, 0x0A, 0x00, 0x0B];
+    let answer = [&answer[..], &rtu::crc16(&answer).to_le_bytes()].concat();
+    gateway.handle_serial_bytes(LINE, &answer, later);
+    let Some(Transmit::Tcp { connection, bytes }) = gateway.poll_transmit(later) else {
+        panic!("no answer for the client")
+    };
+    assert_eq!(connection, client);
+    (sent, bytes.to_vec())
+}
+
+#[test]
+fn an_engine_built_in_place_refuses_clients_until_configured_then_matches_new() {
+    use modbus_core::gateway::{FrameRefused, RefuseReason};
+    let t0 = Instant::from_micros(0);
+    let peer = "192.0.2.7:40000".parse().unwrap();
+    let mut gateway = const { sim::Engine::unconfigured() };
+    assert_eq!(
+        gateway.handle_tcp_open(peer, Lane::Standard, t0),
+        Err(RefuseReason::ConnectionLimit)
+    );
+    gateway.handle_serial_bytes(LINE, &[0x01, 0x03, 0x02], t0);
+    assert_eq!(gateway.poll_transmit(t0), None);
+    assert_eq!(gateway.poll_timeout(), None);
+
+    gateway.configure(&config(0), t0).unwrap();
+    let mut fresh = sim::Engine::new(&config(0), t0).unwrap();
+    let expected = round_trip(&mut fresh, 0);
+    assert_eq!(round_trip(&mut gateway, 0), expected);
+
+    // Reconfigured with a request on the bus: the old connection and its request are gone.
+    let t = Instant::from_micros(100_000);
+    let client = gateway.handle_tcp_open(peer, Lane::Standard, t).unwrap();
+    gateway
+        .handle_tcp_frame(client, &read(8, 2, 0, 1), t)
+        .unwrap();
+    assert!(gateway.poll_transmit(t).is_some());
+    let t1 = Instant::from_micros(1_000_000);
+    gateway.configure(&config(1), t1).unwrap();
+    assert_eq!(
+        gateway.handle_tcp_frame(client, &read(9, 1, 0, 1), t1),
+        Err(FrameRefused::UnknownConnection)
+    );
+    assert_eq!(gateway.queued(LINE), 0);
+    assert_eq!(gateway.poll_transmit(t1), None);
+    assert_eq!(gateway.poll_event(), None);
+
+    // A configuration it refuses leaves it running as it was.
+    let mut bad = config(0);
+    bad.channels[0].response_timeout_ms = 0;
+    assert!(matches!(
+        gateway.configure(&bad, t1),
+        Err(ConfigError::OutOfRange { .. })
+    ));
+    let mut fresh = sim::Engine::new(&config(1), t1).unwrap();
+    assert_eq!(
+        round_trip(&mut gateway, 1_000_000),
+        round_trip(&mut fresh, 1_000_000)
+    );
+}
+
 /// The sizes the module documentation states (x86_64; 32-bit targets are smaller).
 #[test]
 #[cfg(target_pointer_width = "64")]
@@ -828,13 +903,13 @@ fn documented_sizes_hold() {
     use core::mem::size_of;
     use modbus_core::gateway::Gateway;
     let base = size_of::<Gateway<0, 0, 0>>();
-    assert_eq!(base, 2_272);
-    assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 1040, "per channel");
-    assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 344, "per connection");
+    assert_eq!(base, 2_264);
+    assert_eq!(size_of::<Gateway<1, 0, 0>>() - base, 1032, "per channel");
+    assert_eq!(size_of::<Gateway<0, 1, 0>>() - base, 352, "per connection");
     assert_eq!(
         size_of::<Gateway<0, 0, 1>>() - base,
-        296,
+        304,
         "per request slot"
     );
-    assert_eq!(size_of::<sim::Engine>(), 11_840);
+    assert_eq!(size_of::<sim::Engine>(), 12_008);
 }

@@ -146,7 +146,7 @@ fn broadcast_and_reserved_addresses_are_delivered() {
 fn documented_sizes_hold() {
     // The README's memory table: deframers are fixed-size, no heap.
     assert!(
-        size_of::<RtuDeframer>() <= 608,
+        size_of::<RtuDeframer>() <= 592,
         "{}",
         size_of::<RtuDeframer>()
     );

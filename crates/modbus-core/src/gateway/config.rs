@@ -114,25 +114,32 @@ pub struct ChannelConfig {
 }
 
 impl Default for ChannelConfig {
-    /// 9600 8-E-1 (the MB-SL default), master mode, 1000 ms timeout, automatic inter-frame
-    /// delay, no retries, no initial delay, no echo suppression, frames ended by their
-    /// length, a late-answer wait of one response timeout.
+    /// [`ChannelConfig::DEFAULT`].
     fn default() -> Self {
-        Self {
-            serial: SerialConfig::rtu(NonZeroU32::new(9_600).unwrap_or(NonZeroU32::MIN)),
-            mode: ChannelMode::RtuMaster,
-            response_timeout_ms: 1_000,
-            inter_frame_delay_ms: None,
-            retries: 0,
-            initial_delay_ms: 0,
-            echo_suppression: false,
-            frame_timing: FrameTiming::ByLength,
-            late_answer_wait_ms: None,
-        }
+        Self::DEFAULT
     }
 }
 
 impl ChannelConfig {
+    /// 9600 8-E-1 (the MB-SL default), master mode, 1000 ms timeout, automatic inter-frame
+    /// delay, no retries, no initial delay, no echo suppression, frames ended by their
+    /// length, a late-answer wait of one response timeout. A constant, for `static` and
+    /// `const` configurations in firmware.
+    pub const DEFAULT: Self = Self {
+        serial: SerialConfig::rtu(match NonZeroU32::new(9_600) {
+            Some(baud) => baud,
+            None => NonZeroU32::MIN,
+        }),
+        mode: ChannelMode::RtuMaster,
+        response_timeout_ms: 1_000,
+        inter_frame_delay_ms: None,
+        retries: 0,
+        initial_delay_ms: 0,
+        echo_suppression: false,
+        frame_timing: FrameTiming::ByLength,
+        late_answer_wait_ms: None,
+    };
+
     /// The response timeout.
     pub fn response_timeout(&self) -> Duration {
         Duration::from_millis(self.response_timeout_ms.into())

@@ -319,6 +319,20 @@ pub struct ChannelCounters {
 }
 
 impl ChannelCounters {
+    pub(crate) const ZERO: Self = Self {
+        bus_messages: 0,
+        bus_communication_errors: 0,
+        bus_exceptions: 0,
+        no_response: 0,
+        busy: 0,
+        retries: 0,
+        unexpected: 0,
+        broadcasts: 0,
+        timeouts: 0,
+        late_answers: 0,
+        discarded_bytes: 0,
+    };
+
     /// Adds `other` to `self`, saturating (the FC 08 counters are 16-bit).
     pub fn accumulate(&mut self, other: &Self) {
         self.bus_messages = self.bus_messages.saturating_add(other.bus_messages);

@@ -14,6 +14,13 @@ pub(crate) struct ServerCounters {
     pub(crate) completed: u16,
 }
 
+impl ServerCounters {
+    pub(crate) const ZERO: Self = Self {
+        messages: 0,
+        completed: 0,
+    };
+}
+
 /// What answering a local request did besides writing the response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Effect {

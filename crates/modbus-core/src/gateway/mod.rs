@@ -125,13 +125,13 @@
 //!
 //! | part | bytes |
 //! |---|---|
-//! | fixed (routes, upstreams, 32 queued events, counters) | 2,272 |
-//! | per channel (RTU deframer, copy of the last frame sent, timing, state) | 1,040 |
-//! | per connection (MBAP deframer, peer, state, last activity) | 344 |
-//! | per request slot (one ADU buffer, header, state) | 296 |
+//! | fixed (routes, upstreams, 32 queued events, counters) | 2,264 |
+//! | per channel (RTU deframer, copy of the last frame sent, timing, state) | 1,032 |
+//! | per connection (MBAP deframer, peer, state, last activity) | 352 |
+//! | per request slot (one ADU buffer, header, state) | 304 |
 //!
 //! `Gateway<2, 8, 16>`, two lines with eight connections and sixteen requests in hand, is
-//! 11,840 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
+//! 12,008 bytes. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
 mod config;

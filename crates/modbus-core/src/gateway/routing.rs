@@ -124,6 +124,16 @@ pub struct RoutingTable<const N: usize> {
 }
 
 impl<const N: usize> RoutingTable<N> {
+    /// A table that routes nothing: every unit gets [`RouteDecision::NoRoute`].
+    pub const EMPTY: Self = Self {
+        // Zero bytes, past `len`: never read.
+        routes: [Route::identity(0, 0, ChannelId(0)); N],
+        len: 0,
+        default_channel: None,
+        broadcast_channel: None,
+        local_unit: None,
+    };
+
     /// Checks `routes` and builds the table.
     ///
     /// `default_channel` takes units 1..=247 that no route claims, to the same address;
@@ -174,17 +184,15 @@ impl<const N: usize> RoutingTable<N> {
                 return Err(RoutingError::LocalUnitRouted(local_unit.map_or(0, |u| u.0)));
             }
         }
-        let mut table = [Route::identity(1, 1, ChannelId(0)); N];
-        for (slot, route) in table.iter_mut().zip(routes) {
+        let mut table = Self::EMPTY;
+        for (slot, route) in table.routes.iter_mut().zip(routes) {
             *slot = *route;
         }
-        Ok(Self {
-            routes: table,
-            len: routes.len(),
-            default_channel,
-            broadcast_channel,
-            local_unit,
-        })
+        table.len = routes.len();
+        table.default_channel = default_channel;
+        table.broadcast_channel = broadcast_channel;
+        table.local_unit = local_unit;
+        Ok(table)
     }
 
     /// Where a request for `unit` goes.

@@ -80,7 +80,7 @@ pub struct DeframerStats {
     pub discarded_bytes: u32,
 }
 
-/// A sans-IO RTU deframer with a fixed 512-byte buffer (608 bytes in all on x86_64, no heap).
+/// A sans-IO RTU deframer with a fixed 512-byte buffer (592 bytes in all on x86_64, no heap).
 ///
 /// Call order: [`handle_bytes`](Self::handle_bytes) with what the serial port delivered and
 /// when, then [`poll_frame`](Self::poll_frame) until it returns `None`; when the line may have
@@ -116,8 +116,9 @@ pub struct RtuDeframer {
 }
 
 impl RtuDeframer {
-    /// A deframer for frames in `direction`, without timing.
-    pub fn new(direction: Direction) -> Self {
+    /// A deframer for frames in `direction`, without timing. `const`, so that it can be built
+    /// in a `static`.
+    pub const fn new(direction: Direction) -> Self {
         Self {
             buf: [0; BUF_LEN],
             start: 0,
@@ -129,7 +130,12 @@ impl RtuDeframer {
             last_arrival: None,
             ended: false,
             in_sync: true,
-            stats: DeframerStats::default(),
+            stats: DeframerStats {
+                frames: 0,
+                crc_errors: 0,
+                truncated: 0,
+                discarded_bytes: 0,
+            },
         }
     }
 
@@ -137,10 +143,13 @@ impl RtuDeframer {
     /// unpredictable length (and any frame under a strict [`FrameTiming`]).
     pub fn with_timing(direction: Direction, serial: &SerialConfig) -> Self {
         let mut deframer = Self::new(direction);
+        let t3_5 = serial.t3_5();
         deframer.line = Some(LineTimes {
             character: nanos(serial.character_time()),
             t1_5: nanos(serial.t1_5()),
-            t3_5: nanos(serial.t3_5()),
+            t3_5: nanos(t3_5),
+            t3_5_micros: u32::try_from(Instant::ZERO.saturating_add(t3_5).as_micros())
+                .unwrap_or(u32::MAX),
         });
         deframer
     }
@@ -166,14 +175,14 @@ impl RtuDeframer {
         self.drop_yielded();
         if let (Some(now), Some(last), Some(line)) = (now, self.last_arrival, self.line) {
             let limit = match self.timing {
-                FrameTiming::StrictT1_5 => line.t1_5,
-                FrameTiming::ByLength | FrameTiming::StrictT3_5 => line.t3_5,
+                FrameTiming::StrictT1_5 => u64::from(line.t1_5),
+                FrameTiming::ByLength | FrameTiming::StrictT3_5 => u64::from(line.t3_5),
             };
             let chunk = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
             let first_started = now
                 .as_micros()
                 .saturating_mul(1000)
-                .saturating_sub(line.character.saturating_mul(chunk));
+                .saturating_sub(u64::from(line.character).saturating_mul(chunk));
             let silence = first_started.saturating_sub(last.as_micros().saturating_mul(1000));
             if self.start < self.end && silence >= limit && self.silence_ends_head() {
                 self.ended = true;
@@ -208,7 +217,7 @@ impl RtuDeframer {
             (Some(last), Some(line))
                 if self.start < self.end && !self.ended && self.silence_ends_head() =>
             {
-                Some(last.saturating_add(Duration::from_nanos(line.t3_5)))
+                Some(last.saturating_add_micros(line.t3_5_micros.into()))
             }
             _ => None,
         }
@@ -379,16 +388,19 @@ impl RtuDeframer {
     }
 }
 
-/// The character times of a line with timing, in nanoseconds.
+/// The character times of a line with timing, in nanoseconds (4.29 s at most: t3.5 at 2 baud),
+/// and t3.5 in whole microseconds (rounded up) for deadlines, so that no 64-bit division is
+/// left for the frames.
 #[derive(Clone, Copy, Debug)]
 struct LineTimes {
-    character: u64,
-    t1_5: u64,
-    t3_5: u64,
+    character: u32,
+    t1_5: u32,
+    t3_5: u32,
+    t3_5_micros: u32,
 }
 
-fn nanos(duration: Duration) -> u64 {
-    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
+fn nanos(duration: Duration) -> u32 {
+    u32::try_from(duration.as_nanos()).unwrap_or(u32::MAX)
 }
 
 enum Found {

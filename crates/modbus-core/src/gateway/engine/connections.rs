@@ -8,10 +8,14 @@ use crate::gateway::event::CloseReason;
 use crate::gateway::id::ConnectionId;
 use crate::tcp::TcpDeframer;
 use crate::time::Instant;
+use crate::zeroed::Zeroed;
 
 use super::Lane;
 
+/// With a tag of its own, `Free` being 0, so that a free connection is zero bytes (see
+/// `Gateway::unconfigured`); without it, `Free` would be a spare value of the address's tag.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum ConnState {
     Free,
     Client {
@@ -31,7 +35,7 @@ pub(super) enum ConnState {
 pub(super) struct Connection {
     pub(super) state: ConnState,
     /// The engine closes it: waiting for `poll_transmit` to hand out the `Close`.
-    pub(super) closing: Option<CloseReason>,
+    pub(super) closing: Zeroed<CloseReason>,
     generation: u16,
     pub(super) deframer: TcpDeframer,
     /// A client's last sign of life: opened, bytes in, an answer out.
@@ -41,7 +45,7 @@ pub(super) struct Connection {
 impl Connection {
     const FREE: Self = Self {
         state: ConnState::Free,
-        closing: None,
+        closing: Zeroed::None,
         generation: 0,
         deframer: TcpDeframer::new(),
         last_active: Instant::from_micros(0),
@@ -49,7 +53,7 @@ impl Connection {
 
     /// When a client's idle timeout runs out, if it is a client that may be closed for it.
     fn idle_until(&self, idle: Duration) -> Option<Instant> {
-        (self.is_client() && self.closing.is_none()).then(|| self.last_active.saturating_add(idle))
+        (self.is_client() && !self.closing.is_some()).then(|| self.last_active.saturating_add(idle))
     }
 
     pub(super) fn is_client(&self) -> bool {
@@ -75,9 +79,20 @@ pub(super) struct Connections<const N: usize> {
 }
 
 impl<const N: usize> Connections<N> {
-    pub(super) fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Self {
             table: [const { Connection::FREE }; N],
+        }
+    }
+
+    /// Forgets every connection; the ids handed out before are stale from here.
+    pub(super) fn clear(&mut self) {
+        for connection in &mut self.table {
+            if connection.state != ConnState::Free {
+                connection.generation = connection.generation.wrapping_add(1);
+            }
+            connection.state = ConnState::Free;
+            connection.closing = Zeroed::None;
         }
     }
 
@@ -103,7 +118,7 @@ impl<const N: usize> Connections<N> {
         let index = self.table.iter().position(|c| c.state == ConnState::Free)?;
         let connection = self.table.get_mut(index)?;
         connection.state = state;
-        connection.closing = None;
+        connection.closing = Zeroed::None;
         connection.deframer = TcpDeframer::new();
         connection.last_active = now;
         id_of(index, connection)
@@ -114,7 +129,7 @@ impl<const N: usize> Connections<N> {
         let connection = self.get_mut(id)?;
         let state = connection.state;
         connection.state = ConnState::Free;
-        connection.closing = None;
+        connection.closing = Zeroed::None;
         connection.generation = connection.generation.wrapping_add(1);
         Some(state)
     }

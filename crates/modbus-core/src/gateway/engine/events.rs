@@ -23,6 +23,11 @@ impl Events {
         }
     }
 
+    pub(super) fn clear(&mut self) {
+        self.queue.clear();
+        self.lost = 0;
+    }
+
     /// Queues `event`, dropping the oldest when full.
     pub(super) fn push(&mut self, event: Event) {
         if self.queue.is_full() {

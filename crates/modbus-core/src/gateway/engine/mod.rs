@@ -37,6 +37,7 @@ use crate::time::Instant;
 use crate::translate::rtu_frame_to_tcp;
 use crate::types::UnitId;
 use crate::wire::len16;
+use crate::zeroed::Zeroed;
 
 use connections::{ConnState, Connections};
 use events::Events;
@@ -84,8 +85,8 @@ pub struct Gateway<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS:
     exceptions: ExceptionPolicy,
     limits: Limits,
     upstreams: Upstreams,
-    lines: [Line; CHANNELS],
-    line_count: usize,
+    /// `None` past the configured channels.
+    lines: [Zeroed<Line>; CHANNELS],
     connections: Connections<CONNECTIONS>,
     slots: Slots<SLOTS>,
     events: Events,
@@ -97,28 +98,87 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 {
     /// Checks `config` against the engine's capacities and starts the engine at `now`.
     ///
+    /// This returns the engine by value (12,008 bytes for `Gateway<2, 8, 16>` on x86_64);
+    /// firmware that must keep its stack frames small builds it in place instead, with
+    /// [`Gateway::unconfigured`] in a `static` and [`Gateway::configure`].
+    ///
     /// # Errors
     ///
     /// As [`Gateway::check`].
     pub fn new(config: &GatewayConfig, now: Instant) -> Result<Self, ConfigError> {
-        let routing = Self::check(config)?;
-        let lines = core::array::from_fn(|index| {
-            let line_config = config.channels.get(index).copied().unwrap_or_default();
-            Line::new(line_config, now)
-        });
-        Ok(Self {
-            routing,
-            broadcast_reply: config.broadcast.reply,
-            exceptions: config.exceptions,
-            limits: config.limits,
-            upstreams: Upstreams::new(&config.upstreams),
-            lines,
-            line_count: config.channels.len(),
+        let mut gateway = Self::unconfigured();
+        gateway.configure(config, now)?;
+        Ok(gateway)
+    }
+
+    /// An engine with no channel, no route and room for no client: it refuses every
+    /// connection until [`Gateway::configure`] has given it a configuration. `const`, so
+    /// that firmware can place it in a `static` (zero-initialised RAM) and never move it:
+    ///
+    /// ```
+    /// use modbus_core::gateway::{ChannelConfig, Gateway, GatewayConfig};
+    /// use modbus_core::time::Instant;
+    ///
+    /// // In firmware, a `static` cell such as `static_cell::ConstStaticCell` holds it.
+    /// let mut gateway = const { Gateway::<1, 4, 8>::unconfigured() };
+    /// let mut config = GatewayConfig::default();
+    /// config.channels.push(ChannelConfig::DEFAULT).unwrap();
+    /// config.limits.max_connections = 4;
+    /// config.limits.queue_depth = 8;
+    /// gateway.configure(&config, Instant::from_micros(0))?;
+    /// # Ok::<(), modbus_core::gateway::ConfigError>(())
+    /// ```
+    pub const fn unconfigured() -> Self {
+        Self {
+            routing: RoutingTable::EMPTY,
+            broadcast_reply: BroadcastReply::None,
+            // Zero bytes throughout, so that a `static` engine is in `.bss`, not in flash.
+            exceptions: ExceptionPolicy {
+                no_route: false,
+                no_response: false,
+            },
+            limits: Limits {
+                max_connections: 0,
+                queue_depth: 0,
+                max_pending_per_connection: 0,
+                idle_timeout_ms: None,
+            },
+            upstreams: Upstreams::NONE,
+            lines: [const { Zeroed::None }; CHANNELS],
             connections: Connections::new(),
             slots: Slots::new(),
             events: Events::new(),
-            server: ServerCounters::default(),
-        })
+            server: ServerCounters::ZERO,
+        }
+    }
+
+    /// Checks `config` as [`Gateway::check`] does and starts the engine afresh with it at
+    /// `now`, in place: what [`Gateway::new`] returns, without a copy of the engine on the
+    /// stack. Connections, queued requests, events and counters from before are dropped and
+    /// their ids are unknown from here, so close the sockets first. On an error the engine
+    /// is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// As [`Gateway::check`].
+    pub fn configure(&mut self, config: &GatewayConfig, now: Instant) -> Result<(), ConfigError> {
+        self.routing = Self::check(config)?;
+        self.broadcast_reply = config.broadcast.reply;
+        self.exceptions = config.exceptions;
+        self.limits = config.limits;
+        self.upstreams.configure(&config.upstreams);
+        for (index, line) in self.lines.iter_mut().enumerate() {
+            *line = config
+                .channels
+                .get(index)
+                .map(|channel| Line::new(*channel, now))
+                .into();
+        }
+        self.connections.clear();
+        self.slots.clear();
+        self.events.clear();
+        self.server = ServerCounters::ZERO;
+        Ok(())
     }
 
     /// What [`Gateway::new`] checks, without building the engine: every setting
@@ -220,11 +280,9 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                     match slot.state {
                         SlotState::OnTheBus { .. } => slot.owner = Owner::Orphan,
                         SlotState::Queued { .. } => {
-                            if let Some(line) = slot
-                                .target
-                                .serial_channel()
-                                .and_then(|channel| self.lines.get_mut(channel.index()))
-                            {
+                            if let Some(line) = slot.target.serial_channel().and_then(|channel| {
+                                self.lines.get_mut(channel.index()).and_then(Zeroed::as_mut)
+                            }) {
                                 line.remove_queued();
                             }
                             slot.state = SlotState::Free;
@@ -377,7 +435,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// passed (calling it early or often is harmless).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.close_idle_clients(now);
-        for index in 0..self.line_count {
+        for index in 0..CHANNELS {
             let channel = ChannelId::at(index);
             let Some(line) = self.line_mut(channel) else {
                 continue;
@@ -412,9 +470,9 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         if let Some(id) = self.sendable_upstream_slot() {
             return self.transmit_upstream(id);
         }
-        let (channel, id) = (0..self.line_count).find_map(|index| {
+        let (channel, id) = (0..CHANNELS).find_map(|index| {
             let channel = ChannelId::at(index);
-            let line = self.lines.get(index)?;
+            let line = self.line(channel)?;
             if !line.is_free(now) || line.queued() == 0 {
                 return None;
             }
@@ -490,14 +548,14 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             if self.pending(connection) > 0 {
                 self.connections.touch(connection, now);
             } else if let Some(conn) = self.connections.get_mut(connection) {
-                conn.closing = Some(CloseReason::Idle);
+                conn.closing = Zeroed::Some(CloseReason::Idle);
             }
         }
     }
 
     fn close_for_framing(&mut self, connection: ConnectionId, error: DecodeError) {
         if let Some(conn) = self.connections.get_mut(connection) {
-            conn.closing = Some(CloseReason::Framing(error));
+            conn.closing = Zeroed::Some(CloseReason::Framing(error));
         }
         self.events.push(Event::FramingError { connection, error });
     }
@@ -592,7 +650,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             Ok(len)
         });
         if effect == Effect::ClearCounters {
-            for line in &mut self.lines {
+            for line in self.lines.iter_mut().filter_map(Zeroed::as_mut) {
                 line.counters = ChannelCounters::default();
             }
             self.server = ServerCounters::default();
@@ -682,7 +740,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         now: Instant,
     ) -> Option<Transmit<'_>> {
         self.drop_stale(channel);
-        let line = self.lines.get_mut(channel.index())?;
+        let line = self
+            .lines
+            .get_mut(channel.index())
+            .and_then(Zeroed::as_mut)?;
         let slot = self.slots.get_mut(id)?;
         let Target::Serial {
             slave,
@@ -780,7 +841,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// A frame from a slave on a master-mode line: the answer on the bus, a late answer, or
     /// something unexpected.
     fn handle_slave_frame(&mut self, channel: ChannelId, frame: RtuFrame<'_>, now: Instant) {
-        let Some(line) = self.lines.get_mut(channel.index()) else {
+        let Some(line) = self.lines.get_mut(channel.index()).and_then(Zeroed::as_mut) else {
             return;
         };
         let unexpected = Event::UnexpectedFrame {
@@ -857,7 +918,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// The attempt on the bus of `channel` failed: retry it first, or give up.
     fn fail_attempt(&mut self, channel: ChannelId, cause: RetryCause, now: Instant) {
-        let Some(line) = self.lines.get_mut(channel.index()) else {
+        let Some(line) = self.lines.get_mut(channel.index()).and_then(Zeroed::as_mut) else {
             return;
         };
         let Some(flight) = line.fail_attempt(cause, now) else {
@@ -1190,7 +1251,10 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                 Some(Transmit::Tcp { connection, bytes })
             }
             Owner::Serial(channel) => {
-                let line = self.lines.get_mut(channel.index())?;
+                let line = self
+                    .lines
+                    .get_mut(channel.index())
+                    .and_then(Zeroed::as_mut)?;
                 let ends_at = line.send(bytes, now);
                 Some(Transmit::Serial {
                     channel,
@@ -1209,7 +1273,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         now: Instant,
     ) -> Option<Transmit<'_>> {
         let conn = self.connections.get_mut(connection)?;
-        if let Some(reason) = conn.closing {
+        if let Some(reason) = conn.closing.get() {
             self.handle_tcp_closed(connection, now);
             return Some(Transmit::Close { connection, reason });
         }
@@ -1231,23 +1295,18 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// The configured line `channel`.
     fn line(&self, channel: ChannelId) -> Option<&Line> {
-        self.lines
-            .get(..self.line_count)
-            .and_then(|lines| lines.get(channel.index()))
+        self.lines.get(channel.index())?.as_ref()
     }
 
     fn line_mut(&mut self, channel: ChannelId) -> Option<&mut Line> {
-        self.lines
-            .get_mut(..self.line_count)
-            .and_then(|lines| lines.get_mut(channel.index()))
+        self.lines.get_mut(channel.index())?.as_mut()
     }
 
     fn configured_lines(&self) -> impl Iterator<Item = (ChannelId, &Line)> {
         self.lines
             .iter()
-            .take(self.line_count)
             .enumerate()
-            .map(|(index, line)| (ChannelId::at(index), line))
+            .filter_map(|(index, line)| Some((ChannelId::at(index), line.as_ref()?)))
     }
 }
 

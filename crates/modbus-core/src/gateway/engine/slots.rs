@@ -9,7 +9,11 @@ use crate::tcp::MbapHeader;
 use crate::types::UnitId;
 
 /// Where a slot is in its life, with what only that stage has.
+///
+/// This and the other enums of a slot have tags of their own, 0 for a free slot's value, so
+/// that a free slot is zero bytes (see `Gateway::unconfigured`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum SlotState {
     Free,
     /// Waiting for its serial line (master mode) or its upstream connection (slave mode),
@@ -27,16 +31,19 @@ pub(super) enum SlotState {
 
 /// Who gets the answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum Owner {
+    /// Nobody: the client left while its request was on the line. First, so that a free
+    /// slot is zero bytes (see `Gateway::unconfigured`).
+    Orphan,
     Client(ConnectionId),
     /// The serial master on a channel in slave mode.
     Serial(ChannelId),
-    /// Nobody: the client left while its request was on the line.
-    Orphan,
 }
 
 /// Where the request goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(super) enum Target {
     None,
     Serial {
@@ -139,6 +146,12 @@ impl Slot {
             && self.target.serial_channel() == Some(channel)
     }
 
+    fn release(&mut self) {
+        self.state = SlotState::Free;
+        self.owner = Owner::Orphan;
+        self.target = Target::None;
+    }
+
     /// Whether it waits for a transmission on `channel`, first or retry.
     pub(super) fn is_queued_on(&self, channel: ChannelId) -> bool {
         matches!(self.state, SlotState::Queued { .. })
@@ -164,11 +177,17 @@ pub(super) struct Slots<const N: usize> {
 }
 
 impl<const N: usize> Slots<N> {
-    pub(super) fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Self {
             table: [const { Slot::FREE }; N],
             next_seq: 0,
         }
+    }
+
+    /// Frees every slot.
+    pub(super) fn clear(&mut self) {
+        self.table.iter_mut().for_each(Slot::release);
+        self.next_seq = 0;
     }
 
     /// A free slot for a request of `owner` with `header`, queued with no target yet.
@@ -190,9 +209,7 @@ impl<const N: usize> Slots<N> {
 
     pub(super) fn free(&mut self, id: SlotId) {
         if let Some(slot) = self.get_mut(id) {
-            slot.state = SlotState::Free;
-            slot.owner = Owner::Orphan;
-            slot.target = Target::None;
+            slot.release();
         }
     }
 

@@ -20,11 +20,18 @@ pub(super) struct Upstreams {
 }
 
 impl Upstreams {
-    pub(super) fn new(config: &heapless::Vec<Upstream, MAX_UPSTREAMS>) -> Self {
-        Self {
-            config: config.clone(),
-            links: [Link::default(); MAX_UPSTREAMS],
-        }
+    pub(super) const NONE: Self = Self {
+        config: heapless::Vec::new(),
+        links: [Link {
+            connection: None,
+            next_transaction_id: 0,
+        }; MAX_UPSTREAMS],
+    };
+
+    /// Takes the servers of `config`, with no connection to any yet.
+    pub(super) fn configure(&mut self, config: &heapless::Vec<Upstream, MAX_UPSTREAMS>) {
+        self.config.clone_from(config);
+        self.links = Self::NONE.links;
     }
 
     /// The server that answers serial address `slave` on `channel`, and the unit id to send.
