@@ -143,15 +143,25 @@ impl RtuDeframer {
     /// unpredictable length (and any frame under a strict [`FrameTiming`]).
     pub fn with_timing(direction: Direction, serial: &SerialConfig) -> Self {
         let mut deframer = Self::new(direction);
-        let t3_5 = serial.t3_5();
-        deframer.line = Some(LineTimes {
-            character: nanos(serial.character_time()),
-            t1_5: nanos(serial.t1_5()),
-            t3_5: nanos(t3_5),
-            t3_5_micros: u32::try_from(Instant::ZERO.saturating_add(t3_5).as_micros())
-                .unwrap_or(u32::MAX),
-        });
+        deframer.line = Some(LineTimes::of(serial));
         deframer
+    }
+
+    /// Starts afresh in place, as [`new`](Self::new) (`serial` `None`) or
+    /// [`with_timing`](Self::with_timing) build it: buffered bytes, statistics and the
+    /// [`FrameTiming`] are reset. For a deframer kept in a `static`, which must not be built
+    /// again on the stack.
+    pub fn restart(&mut self, direction: Direction, serial: Option<&SerialConfig>) {
+        self.start = 0;
+        self.end = 0;
+        self.yielded = 0;
+        self.direction = direction;
+        self.line = serial.map(LineTimes::of);
+        self.timing = FrameTiming::ByLength;
+        self.last_arrival = None;
+        self.ended = false;
+        self.in_sync = true;
+        self.stats = DeframerStats::default();
     }
 
     /// Chooses what silence may end (see [`FrameTiming`]); [`FrameTiming::ByLength`] by
@@ -397,6 +407,19 @@ struct LineTimes {
     t1_5: u32,
     t3_5: u32,
     t3_5_micros: u32,
+}
+
+impl LineTimes {
+    fn of(serial: &SerialConfig) -> Self {
+        let t3_5 = serial.t3_5();
+        Self {
+            character: nanos(serial.character_time()),
+            t1_5: nanos(serial.t1_5()),
+            t3_5: nanos(t3_5),
+            t3_5_micros: u32::try_from(Instant::ZERO.saturating_add(t3_5).as_micros())
+                .unwrap_or(u32::MAX),
+        }
+    }
 }
 
 fn nanos(duration: Duration) -> u32 {

@@ -161,18 +161,25 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     /// # Errors
     ///
     /// As [`Gateway::check`].
+    // Not inlined: its frame stays out of the caller's, which often holds the configuration
+    // (1,320 bytes on thumbv7em), and it runs once.
+    #[inline(never)]
     pub fn configure(&mut self, config: &GatewayConfig, now: Instant) -> Result<(), ConfigError> {
         self.routing = Self::check(config)?;
         self.broadcast_reply = config.broadcast.reply;
         self.exceptions = config.exceptions;
         self.limits = config.limits;
         self.upstreams.configure(&config.upstreams);
-        for (index, line) in self.lines.iter_mut().enumerate() {
-            *line = config
-                .channels
-                .get(index)
-                .map(|channel| Line::new(*channel, now))
-                .into();
+        for (index, slot) in self.lines.iter_mut().enumerate() {
+            match config.channels.get(index) {
+                Some(channel) => {
+                    slot.fill(Line::BLANK);
+                    if let Some(line) = slot.as_mut() {
+                        line.configure(*channel, now);
+                    }
+                }
+                None => *slot = Zeroed::None,
+            }
         }
         self.connections.clear();
         self.slots.clear();
