@@ -66,7 +66,7 @@ def main():
         print(flash, ram, flash - size.get(".vector_table", 0), size.get(".data", 0))
     elif command == "symbols":
         found = sorted(((s, n) for _, s, _, n in symbols(data, sections, text) if s), reverse=True)
-        table(found[:15], "bytes")
+        table(found[:int(sys.argv[3]) if len(sys.argv) > 3 else 15], "bytes")
     elif command == "stack":
         functions = {a & ~1: n for a, _, t, n in symbols(data, sections, text) if t == 2}
         section = sections[".stack_sizes"]

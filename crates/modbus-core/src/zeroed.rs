@@ -26,13 +26,6 @@ impl<T> Zeroed<T> {
         }
     }
 
-    /// Puts `value` in when there is none.
-    pub(crate) fn fill(&mut self, value: T) {
-        if let Self::None = self {
-            *self = Self::Some(value);
-        }
-    }
-
     pub(crate) fn is_some(&self) -> bool {
         matches!(self, Self::Some(_))
     }

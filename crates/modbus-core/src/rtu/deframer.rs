@@ -147,23 +147,6 @@ impl RtuDeframer {
         deframer
     }
 
-    /// Starts afresh in place, as [`new`](Self::new) (`serial` `None`) or
-    /// [`with_timing`](Self::with_timing) build it: buffered bytes, statistics and the
-    /// [`FrameTiming`] are reset. For a deframer kept in a `static`, which must not be built
-    /// again on the stack.
-    pub fn restart(&mut self, direction: Direction, serial: Option<&SerialConfig>) {
-        self.start = 0;
-        self.end = 0;
-        self.yielded = 0;
-        self.direction = direction;
-        self.line = serial.map(LineTimes::of);
-        self.timing = FrameTiming::ByLength;
-        self.last_arrival = None;
-        self.ended = false;
-        self.in_sync = true;
-        self.stats = DeframerStats::default();
-    }
-
     /// Chooses what silence may end (see [`FrameTiming`]); [`FrameTiming::ByLength`] by
     /// default. Needs [`RtuDeframer::with_timing`]; without timing only
     /// [`handle_idle`](Self::handle_idle) ends frames.

@@ -68,49 +68,30 @@ pub(super) struct Line {
 }
 
 impl Line {
-    /// A line to be [`configure`](Self::configure)d: a constant, so that writing it over an
-    /// engine's unused line needs no copy of a line on the stack.
-    pub(super) const BLANK: Self = Self {
-        config: ChannelConfig::DEFAULT,
-        timing: Timing {
-            whole_ns: 0,
-            remainder: 0,
-            baud: 1,
-            inter_frame_delay: Duration::ZERO,
-            quiet_after_crc_error: Duration::ZERO,
-        },
-        deframer: RtuDeframer::new(Direction::Response),
-        flight: None,
-        ready_at: Instant::ZERO,
-        sent_until: Instant::ZERO,
-        unanswered: None,
-        last_received: Instant::ZERO,
-        last_served: None,
-        queued: 0,
-        echo: Echo::EMPTY,
-        counters: ChannelCounters::ZERO,
-    };
-
-    /// Starts the line afresh with `config` at `now`, in place.
-    pub(super) fn configure(&mut self, config: ChannelConfig, now: Instant) {
+    // Inlined, so that the line is written into the engine's slot with one copy on the stack
+    // at most (`Gateway::configure`'s frame: 1,832 bytes on thumbv7em).
+    #[inline(always)]
+    pub(super) fn new(config: ChannelConfig, now: Instant) -> Self {
         let direction = match config.mode {
             ChannelMode::RtuMaster => Direction::Response,
             ChannelMode::RtuSlave => Direction::Request,
         };
-        self.deframer.restart(direction, Some(&config.serial));
-        self.deframer.set_frame_timing(config.frame_timing);
-        self.config = config;
-        self.timing = Timing::new(&config);
-        self.flight = None;
-        self.ready_at = now.saturating_add(config.initial_delay());
-        self.sent_until = now;
-        self.unanswered = None;
-        self.last_received = now;
-        self.last_served = None;
-        self.queued = 0;
-        self.echo.len = 0;
-        self.echo.heard = 0;
-        self.counters = ChannelCounters::ZERO;
+        let mut deframer = RtuDeframer::with_timing(direction, &config.serial);
+        deframer.set_frame_timing(config.frame_timing);
+        Self {
+            config,
+            timing: Timing::new(&config),
+            deframer,
+            flight: None,
+            ready_at: now.saturating_add(config.initial_delay()),
+            sent_until: now,
+            unanswered: None,
+            last_received: now,
+            last_served: None,
+            queued: 0,
+            echo: Echo::EMPTY,
+            counters: ChannelCounters::ZERO,
+        }
     }
 
     pub(super) fn config(&self) -> &ChannelConfig {

@@ -173,10 +173,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         for (index, slot) in self.lines.iter_mut().enumerate() {
             match config.channels.get(index) {
                 Some(channel) => {
-                    slot.fill(Line::BLANK);
-                    if let Some(line) = slot.as_mut() {
-                        line.configure(*channel, now);
-                    }
+                    *slot = Zeroed::Some(Line::new(*channel, now));
                 }
                 None => *slot = Zeroed::None,
             }
