@@ -102,8 +102,14 @@ const _: () = {
     let base = size_of::<Gateway<0, 0, 0>>();
     assert!(base == 2_248);
     assert!(size_of::<Gateway<1, 0, 0>>() - base == 1_016, "per channel");
-    assert!(size_of::<Gateway<0, 1, 0>>() - base == 336, "per connection");
-    assert!(size_of::<Gateway<0, 0, 1>>() - base == 296, "per request slot");
+    assert!(
+        size_of::<Gateway<0, 1, 0>>() - base == 336,
+        "per connection"
+    );
+    assert!(
+        size_of::<Gateway<0, 0, 1>>() - base == 296,
+        "per request slot"
+    );
     assert!(size_of::<Gateway<2, 8, 16>>() == 11_704);
     assert!(size_of::<modbus_core::rtu::RtuDeframer>() == 584);
     assert!(size_of::<modbus_core::tcp::TcpDeframer>() == 276);

@@ -11,8 +11,8 @@
 )]
 
 use core::cell::RefCell;
-use std::collections::VecDeque;
 use core::net::SocketAddr;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use embedded_hal::digital::{ErrorType as PinErrorType, OutputPin};
