@@ -119,12 +119,18 @@ impl SerialConfig {
         }
     }
 
-    /// `num / den` character times, rounded up to the nanosecond.
+    /// `num / den` character times, rounded up to the nanosecond. In 64 bits, which a 32-bit
+    /// core divides in software once here rather than 128 bits at each caller: whole seconds
+    /// first, then the remainder (below `2 * baud`) in nanoseconds, which cannot overflow.
+    #[inline(never)]
     fn characters(&self, num: u64, den: u64) -> Duration {
-        let bits = u128::from(self.bits_per_character()) * u128::from(num);
-        let denominator = u128::from(self.baud_rate.get()) * u128::from(den);
-        let nanos = (bits * 1_000_000_000).div_ceil(denominator);
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        let bits = u64::from(self.bits_per_character()).saturating_mul(num);
+        let per_second = u64::from(self.baud_rate.get()).saturating_mul(den);
+        let secs = bits / per_second;
+        let nanos = ((bits % per_second) * 1_000_000_000).div_ceil(per_second);
+        // `nanos` is at most 10^9 (a carry into `secs`), and `secs` at most u64::MAX / 2
+        // whenever the remainder is not zero.
+        Duration::new(secs, u32::try_from(nanos).unwrap_or(0))
     }
 }
 
@@ -238,6 +244,57 @@ mod tests {
 
     fn baud(b: u32) -> NonZeroU32 {
         NonZeroU32::new(b).unwrap()
+    }
+
+    #[test]
+    fn character_times_are_exact_to_the_rounded_up_nanosecond() {
+        let exact = |config: &SerialConfig, num: u64, den: u64| {
+            let bits = u128::from(config.bits_per_character()) * u128::from(num);
+            let nanos = (bits * 1_000_000_000)
+                .div_ceil(u128::from(config.baud_rate.get()) * u128::from(den));
+            Duration::from_secs(u64::try_from(nanos / 1_000_000_000).unwrap())
+                + Duration::from_nanos(u64::try_from(nanos % 1_000_000_000).unwrap())
+        };
+        for rate in [
+            1,
+            2,
+            3,
+            7,
+            300,
+            1_200,
+            9_600,
+            19_200,
+            115_200,
+            1_000_000,
+            u32::MAX,
+        ] {
+            for parity in [Parity::None, Parity::Even] {
+                let config = SerialConfig {
+                    parity,
+                    stop_bits: StopBits::Two,
+                    ..SerialConfig::rtu(baud(rate))
+                };
+                for (num, den) in [
+                    (1, 1),
+                    (3, 2),
+                    (7, 2),
+                    (256, 1),
+                    (513, 1),
+                    (u64::from(u32::MAX), 1),
+                ] {
+                    assert_eq!(
+                        config.characters(num, den),
+                        exact(&config, num, den),
+                        "{rate} {num}/{den}"
+                    );
+                }
+                // Past u64 bits the count saturates instead of overflowing.
+                assert!(
+                    config.transmission_time(usize::MAX)
+                        >= config.transmission_time(usize::MAX / 2)
+                );
+            }
+        }
     }
 
     #[test]

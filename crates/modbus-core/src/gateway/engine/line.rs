@@ -118,6 +118,16 @@ impl Line {
         .min()
     }
 
+    /// When the response timeout from `from` ends.
+    pub(super) fn response_deadline(&self, from: Instant) -> Instant {
+        from.saturating_add_micros(self.timing.response_timeout_us)
+    }
+
+    /// When the inter-frame silence from `from` ends.
+    fn after_inter_frame_delay(&self, from: Instant) -> Instant {
+        from.saturating_add_micros(self.timing.inter_frame_delay_us)
+    }
+
     /// Whether the line can send a request at `now` (master mode).
     pub(super) fn is_free(&self, now: Instant) -> bool {
         self.is_master() && self.flight.is_none() && now >= self.ready_at
@@ -145,13 +155,11 @@ impl Line {
     pub(super) fn send(&mut self, frame: &[u8], now: Instant) -> Instant {
         self.counters.bus_messages = self.counters.bus_messages.wrapping_add(1);
         self.unanswered = None;
-        self.sent_until = now.saturating_add(
+        self.sent_until = now.saturating_add_micros(
             self.timing
-                .transmission_time(&self.config.serial, frame.len()),
+                .transmission_micros(&self.config.serial, frame.len()),
         );
-        self.ready_at = self
-            .sent_until
-            .saturating_add(self.timing.inter_frame_delay);
+        self.ready_at = self.after_inter_frame_delay(self.sent_until);
         self.echo.record(frame, self.config.echo_suppression);
         self.sent_until
     }
@@ -165,10 +173,10 @@ impl Line {
     /// and the inter-frame delay count from here.
     pub(super) fn transmitted(&mut self, now: Instant) {
         self.sent_until = now;
-        self.ready_at = now.saturating_add(self.timing.inter_frame_delay);
-        let timeout = self.config.response_timeout();
+        self.ready_at = self.after_inter_frame_delay(now);
+        let deadline = self.response_deadline(now);
         if let Some(flight) = &mut self.flight {
-            flight.deadline = now.saturating_add(timeout);
+            flight.deadline = deadline;
         }
     }
 
@@ -183,9 +191,7 @@ impl Line {
             self.last_received = now;
             if self.unanswered.is_some() {
                 // The line is not quiet yet: the next request waits at least for its silence.
-                self.ready_at = self
-                    .ready_at
-                    .max(now.saturating_add(self.timing.inter_frame_delay));
+                self.ready_at = self.ready_at.max(self.after_inter_frame_delay(now));
             }
         }
         Received {
@@ -254,9 +260,7 @@ impl Line {
     pub(super) fn answered(&mut self, now: Instant) {
         self.flight = None;
         // Never before the request itself has left and its silence passed.
-        self.ready_at = self
-            .ready_at
-            .max(now.saturating_add(self.timing.inter_frame_delay));
+        self.ready_at = self.ready_at.max(self.after_inter_frame_delay(now));
     }
 
     /// The attempt on the bus failed at `now` for `cause`; returns it.
@@ -266,9 +270,7 @@ impl Line {
             self.counters.timeouts = self.counters.timeouts.wrapping_add(1);
         }
         self.echo.clear();
-        self.ready_at = self
-            .ready_at
-            .max(now.saturating_add(self.timing.inter_frame_delay));
+        self.ready_at = self.ready_at.max(self.after_inter_frame_delay(now));
         Some(flight)
     }
 
@@ -279,7 +281,7 @@ impl Line {
         self.unanswered = Some(slave);
         self.ready_at = self
             .ready_at
-            .max(now.saturating_add(self.config.late_answer_wait()));
+            .max(now.saturating_add_micros(self.timing.late_answer_wait_us));
     }
 
     /// Whether a frame from `slave`, with nothing on the bus, is the late answer the line
@@ -290,7 +292,7 @@ impl Line {
         }
         self.unanswered = None;
         self.counters.late_answers = self.counters.late_answers.wrapping_add(1);
-        self.ready_at = now.saturating_add(self.timing.inter_frame_delay);
+        self.ready_at = self.after_inter_frame_delay(now);
         true
     }
 
@@ -298,14 +300,15 @@ impl Line {
     fn crc_give_up_at(&self) -> Option<Instant> {
         self.flight.filter(|flight| flight.crc_error).map(|_| {
             self.last_received
-                .saturating_add(self.timing.quiet_after_crc_error)
+                .saturating_add_micros(self.timing.quiet_after_crc_error_us)
         })
     }
 }
 
-/// The line's character timing, worked out once from its configuration: the engine needs it
-/// for every frame, and [`SerialConfig`]'s exact arithmetic divides 64- and 128-bit numbers,
-/// which a Cortex-M4 does in software.
+/// The line's timing, worked out once from its configuration: the engine needs it for every
+/// frame, and [`SerialConfig`]'s exact arithmetic and [`Instant::saturating_add`] divide and
+/// multiply 64-bit numbers, which a Cortex-M4 does in several instructions or in software.
+/// With the durations in microseconds, a deadline is one addition.
 #[derive(Clone, Copy, Debug)]
 struct Timing {
     /// One character's bits times 10^9, divided by the baud rate: whole nanoseconds and the
@@ -313,8 +316,12 @@ struct Timing {
     whole_ns: u32,
     remainder: u32,
     baud: u32,
-    inter_frame_delay: Duration,
-    quiet_after_crc_error: Duration,
+    /// The configuration's durations, rounded up to the microsecond as
+    /// [`Instant::saturating_add`] rounds them.
+    inter_frame_delay_us: u64,
+    quiet_after_crc_error_us: u64,
+    response_timeout_us: u64,
+    late_answer_wait_us: u64,
 }
 
 impl Timing {
@@ -322,22 +329,25 @@ impl Timing {
         let serial = config.serial;
         let baud = serial.baud_rate.get();
         let bit_ns = u64::from(serial.bits_per_character()) * 1_000_000_000;
+        let micros = |duration| Instant::ZERO.saturating_add(duration).as_micros();
         Self {
             // At most 12 bits at 1 baud: 1.2 * 10^10 ns does not fit, so the slow path stays
             // for rates below 3 baud (none in practice).
             whole_ns: u32::try_from(bit_ns / u64::from(baud)).unwrap_or(u32::MAX),
             remainder: u32::try_from(bit_ns % u64::from(baud)).unwrap_or(0),
             baud,
-            inter_frame_delay: config.inter_frame_delay(),
-            quiet_after_crc_error: serial.t3_5().max(QUIET_AFTER_CRC_ERROR),
+            inter_frame_delay_us: micros(config.inter_frame_delay()),
+            quiet_after_crc_error_us: micros(serial.t3_5().max(QUIET_AFTER_CRC_ERROR)),
+            response_timeout_us: micros(config.response_timeout()),
+            late_answer_wait_us: micros(config.late_answer_wait()),
         }
     }
 
     /// What `serial` (the configuration this was made from) says for `bytes` with
-    /// [`SerialConfig::transmission_time`], in 32-bit arithmetic for any frame that takes
-    /// less than 4.29 s (every frame from 1,200 baud up): no division but by constants,
-    /// which the compiler turns into multiplications.
-    fn transmission_time(&self, serial: &SerialConfig, bytes: usize) -> Duration {
+    /// [`SerialConfig::transmission_time`], rounded up to the microsecond, in 32-bit
+    /// arithmetic for any frame that takes less than 4.29 s (every frame from 1,200 baud
+    /// up): no division but by constants, which the compiler turns into multiplications.
+    fn transmission_micros(&self, serial: &SerialConfig, bytes: usize) -> u64 {
         let fast = u32::try_from(bytes)
             .ok()
             .filter(|_| self.whole_ns != u32::MAX)
@@ -346,8 +356,10 @@ impl Timing {
                 n.checked_mul(self.whole_ns)?.checked_add(spare)
             });
         match fast {
-            Some(nanos) => Duration::new(u64::from(nanos / 1_000_000_000), nanos % 1_000_000_000),
-            None => serial.transmission_time(bytes),
+            Some(nanos) => u64::from(nanos.div_ceil(1_000)),
+            None => Instant::ZERO
+                .saturating_add(serial.transmission_time(bytes))
+                .as_micros(),
         }
     }
 }
@@ -444,8 +456,10 @@ mod tests {
                 let lengths = (0..=600).chain([4_660, 4_661, 100_000, usize::MAX]);
                 for bytes in lengths {
                     assert_eq!(
-                        timing.transmission_time(&serial, bytes),
-                        serial.transmission_time(bytes),
+                        timing.transmission_micros(&serial, bytes),
+                        Instant::ZERO
+                            .saturating_add(serial.transmission_time(bytes))
+                            .as_micros(),
                         "{baud} baud {serial:?}, {bytes} bytes"
                     );
                 }

@@ -766,7 +766,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         let (owner, header) = (slot.owner, slot.header);
         if awaits_answer {
             slot.state = SlotState::OnTheBus { attempt };
-            let deadline = tx_end.saturating_add(line.config().response_timeout());
+            let deadline = line.response_deadline(tx_end);
             line.start_flight(id, now, deadline);
         }
         let event = match owner {
@@ -1016,7 +1016,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             self.events.push(refuse(UpstreamRefusal::Busy));
             return;
         }
-        let deadline = now.saturating_add(line.config().response_timeout());
+        let deadline = line.response_deadline(now);
         let pdu = frame.pdu();
         let header = MbapHeader {
             transaction_id: 0,
