@@ -292,8 +292,8 @@ impl TcpDeframer {
 
     fn drop_yielded(&mut self) {
         if self.yielded > 0 {
-            self.buf
-                .copy_within(self.yielded.min(self.len)..self.len, 0);
+            let buffered = self.buf.get_mut(..self.len).unwrap_or_default();
+            crate::wire::shift_to_front(buffered, self.yielded);
             self.len = self.len.saturating_sub(self.yielded);
             self.yielded = 0;
         }

@@ -21,6 +21,7 @@ impl<'a> Reader<'a> {
     }
 
     #[cold]
+    #[inline(never)]
     fn truncated(&self, wanted: usize) -> DecodeError {
         let consumed = self.total.saturating_sub(self.rest.len());
         DecodeError::Truncated {
@@ -121,8 +122,41 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Moves `buf[from..]` to the front of `buf`, as `copy_within(from.., 0)` does, but by a
+/// forward byte loop: the only overlapping copy the crate makes goes toward the start, where
+/// copying forward is safe, and without it a firmware links the 1.5 KiB `memmove` for it.
+/// Frames are at most 513 bytes, and the shift happens once per buffer fill, not per byte.
+pub(crate) fn shift_to_front(buf: &mut [u8], from: usize) {
+    let len = buf.len().saturating_sub(from);
+    for to in 0..len {
+        if let Some(&byte) = buf.get(to.saturating_add(from)) {
+            if let Some(slot) = buf.get_mut(to) {
+                *slot = byte;
+            }
+        }
+    }
+}
+
 /// A length as `u16` for error reports; every length this crate reports fits, and a larger one
 /// saturates instead of wrapping.
 pub(crate) fn len16(len: usize) -> u16 {
     u16::try_from(len).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifting_to_the_front_moves_overlapping_bytes_as_copy_within_does() {
+        for len in 0..8 {
+            for from in 0..=len + 1 {
+                let mut ours = [0u8, 1, 2, 3, 4, 5, 6, 7];
+                let mut theirs = ours;
+                shift_to_front(&mut ours[..len], from);
+                theirs.copy_within(from.min(len)..len, 0);
+                assert_eq!(ours, theirs, "{len} {from}");
+            }
+        }
+    }
 }

@@ -297,7 +297,10 @@ struct Client<Socket> {
     id: ConnectionId,
     socket: Socket,
     unread: [u8; MAX_TCP_ADU_LEN],
-    unread_len: usize,
+    /// `unread[offered..read]` is what the engine has not taken yet; the socket is read
+    /// again only once it has taken all of it, so nothing is ever moved.
+    offered: usize,
+    read: usize,
 }
 
 /// Why a stream is of no more use.
@@ -315,7 +318,8 @@ impl<Socket: Read + ReadReady + Write> Client<Socket> {
             id,
             socket,
             unread: [0; MAX_TCP_ADU_LEN],
-            unread_len: 0,
+            offered: 0,
+            read: 0,
         }
     }
 
@@ -325,21 +329,19 @@ impl<Socket: Read + ReadReady + Write> Client<Socket> {
         gateway: &mut Gateway<1, CONNECTIONS, SLOTS>,
         now: Instant,
     ) -> Result<(), Gone> {
-        if self.unread_len == 0 {
+        if self.offered == self.read {
             if !self.socket.read_ready().map_err(|_| Gone::Failed)? {
                 return Ok(());
             }
             match self.socket.read(&mut self.unread) {
                 Ok(0) => return Err(Gone::Closed),
-                Ok(n) => self.unread_len = n,
+                Ok(n) => (self.offered, self.read) = (0, n),
                 Err(_) => return Err(Gone::Failed),
             }
         }
-        let unread = self.unread.get(..self.unread_len).unwrap_or_default();
+        let unread = self.unread.get(self.offered..self.read).unwrap_or_default();
         let taken = gateway.handle_tcp_bytes(self.id, unread, now);
-        self.unread
-            .copy_within(taken.min(self.unread_len)..self.unread_len, 0);
-        self.unread_len = self.unread_len.saturating_sub(taken);
+        self.offered = self.offered.saturating_add(taken).min(self.read);
         Ok(())
     }
 }

@@ -185,7 +185,8 @@ impl RtuDeframer {
             return 0;
         }
         if self.start > 0 && self.end.saturating_add(bytes.len()) > BUF_LEN {
-            self.buf.copy_within(self.start..self.end, 0);
+            let buffered = self.buf.get_mut(..self.end).unwrap_or_default();
+            crate::wire::shift_to_front(buffered, self.start);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }
