@@ -69,7 +69,7 @@ pub(super) struct Line {
 
 impl Line {
     // Inlined, so that the line is written into the engine's slot with one copy on the stack
-    // at most (`Gateway::configure`'s frame: 1,832 bytes on thumbv7em).
+    // at most (`Gateway::configure`'s frame: 1,704 bytes on thumbv7em).
     #[inline(always)]
     pub(super) fn new(config: ChannelConfig, now: Instant) -> Self {
         let direction = match config.mode {
