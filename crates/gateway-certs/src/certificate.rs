@@ -24,12 +24,13 @@ use der::{Decode, Encode, Tag, Tagged};
 use sha2::{Digest, Sha256};
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, KeyUsage as X509KeyUsage, SubjectAltName,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage as X509ExtendedKeyUsage,
+    KeyUsage as X509KeyUsage, SubjectAltName, SubjectKeyIdentifier,
 };
 use x509_cert::name::Name;
 
 use crate::key::PublicKey;
+use crate::role::{ROLE_OID, RoleExtension};
 use crate::status::{UnixTime, Validity};
 
 /// The fields of one certificate.
@@ -56,6 +57,10 @@ pub struct Certificate {
     pub basic_constraints: Option<Constraints>,
     /// keyUsage, if present.
     pub key_usage: Option<KeyUsage>,
+    /// extendedKeyUsage, if present.
+    pub extended_key_usage: Option<ExtendedKeyUsage>,
+    /// The Modbus/TCP Security role extension.
+    pub modbus_role: RoleExtension,
     /// subjectKeyIdentifier, if present.
     pub subject_key_id: Option<Vec<u8>>,
     /// The keyIdentifier of authorityKeyIdentifier, if present.
@@ -132,6 +137,8 @@ impl Certificate {
             signature_algorithm: SignatureAlgorithm::from_oid(parsed.signature_algorithm.oid),
             basic_constraints: None,
             key_usage: None,
+            extended_key_usage: None,
+            modbus_role: RoleExtension::Absent,
             subject_key_id: None,
             authority_key_id: None,
             fingerprint: Fingerprint(Sha256::digest(der).into()),
@@ -154,6 +161,16 @@ impl Certificate {
                         extension: "keyUsage",
                     })?;
                 certificate.key_usage = Some(KeyUsage(ku.0.bits()));
+            } else if oid == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE {
+                let eku = X509ExtendedKeyUsage::from_der(value).map_err(|_| {
+                    CertificateError::Extension {
+                        extension: "extendedKeyUsage",
+                    }
+                })?;
+                certificate.extended_key_usage = Some(ExtendedKeyUsage::new(&eku.0));
+            } else if oid == ROLE_OID {
+                // Read into a named outcome, never an error: see the `role` module.
+                certificate.modbus_role.read(value);
             } else if oid == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME {
                 let san =
                     SubjectAltName::from_der(value).map_err(|_| CertificateError::Extension {
@@ -427,6 +444,11 @@ impl KeyUsage {
         self.0 & (1 << 5) != 0
     }
 
+    /// digitalSignature: what a TLS 1.2/1.3 peer signs its handshake with.
+    pub fn digital_signature(self) -> bool {
+        self.0 & 1 != 0
+    }
+
     /// The names of the bits set, in bit order.
     pub fn names(self) -> impl Iterator<Item = &'static str> {
         Self::NAMES
@@ -434,6 +456,38 @@ impl KeyUsage {
             .enumerate()
             .filter(move |(bit, _)| self.0 & (1 << bit) != 0)
             .map(|(_, name)| name)
+    }
+}
+
+/// The purposes of extendedKeyUsage (RFC 5280 4.2.1.12) that TLS cares about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ExtendedKeyUsage {
+    /// id-kp-serverAuth.
+    pub server_auth: bool,
+    /// id-kp-clientAuth.
+    pub client_auth: bool,
+    /// anyExtendedKeyUsage (which rustls-webpki, like browsers, does not take for either).
+    pub any: bool,
+    /// How many other purposes are listed.
+    pub others: usize,
+}
+
+impl ExtendedKeyUsage {
+    fn new(purposes: &[ObjectIdentifier]) -> Self {
+        use const_oid::db::rfc5280::{
+            ANY_EXTENDED_KEY_USAGE, ID_KP_CLIENT_AUTH, ID_KP_SERVER_AUTH,
+        };
+        let mut usage = Self::default();
+        for purpose in purposes {
+            match *purpose {
+                ID_KP_SERVER_AUTH => usage.server_auth = true,
+                ID_KP_CLIENT_AUTH => usage.client_auth = true,
+                ANY_EXTENDED_KEY_USAGE => usage.any = true,
+                _ => usage.others += 1,
+            }
+        }
+        usage
     }
 }
 

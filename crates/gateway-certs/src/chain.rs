@@ -16,7 +16,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, TrustAnchor};
 use webpki::{EndEntityCert, KeyUsage};
 
 use crate::certificate::Certificate;
@@ -78,16 +78,12 @@ pub enum ChainVerdict {
 impl Store {
     /// Checks every entry the device presents (all but the trusted roots) at `now`.
     pub fn check_chains(&self, now: UnixTime, clock_trusted: bool) -> Vec<ChainReport> {
-        let anchors: Vec<_> = self
-            .entries()
-            .iter()
-            .filter(|entry| entry.source == Source::TrustedRootCa)
-            .filter_map(|entry| {
-                webpki::anchor_from_trusted_cert(&CertificateDer::from(entry.certificate.der()))
-                    .ok()
-                    .map(|anchor| anchor.to_owned())
-            })
-            .collect();
+        let anchors = anchors(
+            self.entries()
+                .iter()
+                .filter(|entry| entry.source == Source::TrustedRootCa)
+                .map(|entry| &entry.certificate),
+        );
         self.entries()
             .iter()
             .filter(|entry| entry.source != Source::TrustedRootCa)
@@ -98,56 +94,89 @@ impl Store {
     fn check_chain(
         &self,
         entry: &Entry,
-        anchors: &[rustls_pki_types::TrustAnchor<'_>],
+        anchors: &[TrustAnchor<'_>],
         now: UnixTime,
         clock_trusted: bool,
     ) -> ChainReport {
         let path = self.path(entry);
-        let first = path
-            .iter()
-            .min_by_key(|certificate| certificate.validity.not_after());
-        let report = |verdict| ChainReport {
-            name: entry.name.clone(),
-            verdict,
-            path: path.iter().map(|c| c.subject.text.clone()).collect(),
-            expires_first: first.map(|c| (c.subject.text.clone(), c.validity.not_after())),
-        };
-        if !clock_trusted {
-            return report(ChainVerdict::Indeterminate);
-        }
-        if let Some(verdict) = dates(&path, now) {
-            return report(verdict);
-        }
-        let leaf = CertificateDer::from(entry.certificate.der());
-        let Ok(leaf) = EndEntityCert::try_from(&leaf) else {
-            return report(ChainVerdict::Other(
-                "the certificate is not usable as a leaf".into(),
-            ));
-        };
-        let intermediates: Vec<CertificateDer<'_>> = entry
-            .chain
-            .iter()
-            .map(|certificate| CertificateDer::from(certificate.der()))
-            .collect();
         let usage = match entry.source {
             Source::MqttClient | Source::IotDevice | Source::DlmClient => KeyUsage::client_auth(),
             _ => KeyUsage::server_auth(),
         };
-        let time = rustls_pki_types::UnixTime::since_unix_epoch(Duration::from_secs(now.as_secs()));
-        let verified = leaf.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            anchors,
-            &intermediates,
-            time,
-            usage,
-            None,
-            None,
-        );
-        report(match verified {
-            Ok(_) => ChainVerdict::Trusted,
-            Err(error) => verdict(&error),
-        })
+        let verdict = if clock_trusted {
+            verify(&path, &entry.chain, anchors, now, &usage)
+        } else {
+            ChainVerdict::Indeterminate
+        };
+        let first = expires_first(&path);
+        ChainReport {
+            name: entry.name.clone(),
+            verdict,
+            path: path.iter().map(|c| c.subject.text.clone()).collect(),
+            expires_first: first.map(|c| (c.subject.text.clone(), c.validity.not_after())),
+        }
     }
+}
+
+/// The certificate on `path` that expires first.
+pub(crate) fn expires_first<'a>(path: &[&'a Certificate]) -> Option<&'a Certificate> {
+    path.iter()
+        .copied()
+        .min_by_key(|certificate| certificate.validity.not_after())
+}
+
+/// Verifies `path[0]` (the leaf, `path` its structural path) for `usage` at `now` with
+/// rustls-webpki against `anchors`, `chain` offered as intermediates, after the dates of
+/// every certificate on `path`.
+pub(crate) fn verify(
+    path: &[&Certificate],
+    chain: &[Certificate],
+    anchors: &[TrustAnchor<'_>],
+    now: UnixTime,
+    usage: &KeyUsage,
+) -> ChainVerdict {
+    if let Some(verdict) = dates(path, now) {
+        return verdict;
+    }
+    let Some(leaf) = path.first() else {
+        return ChainVerdict::Other("no certificate".into());
+    };
+    let leaf = CertificateDer::from(leaf.der());
+    let Ok(leaf) = EndEntityCert::try_from(&leaf) else {
+        return ChainVerdict::Other("the certificate is not usable as a leaf".into());
+    };
+    let intermediates: Vec<CertificateDer<'_>> = chain
+        .iter()
+        .map(|certificate| CertificateDer::from(certificate.der()))
+        .collect();
+    let time = rustls_pki_types::UnixTime::since_unix_epoch(Duration::from_secs(now.as_secs()));
+    let verified = leaf.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        &intermediates,
+        time,
+        usage,
+        None,
+        None,
+    );
+    match verified {
+        Ok(_) => ChainVerdict::Trusted,
+        Err(error) => verdict(&error),
+    }
+}
+
+/// Trust anchors for rustls-webpki from trusted root certificates; a certificate webpki
+/// cannot take as an anchor is left out.
+pub(crate) fn anchors<'a>(
+    roots: impl Iterator<Item = &'a Certificate>,
+) -> Vec<TrustAnchor<'static>> {
+    roots
+        .filter_map(|root| {
+            webpki::anchor_from_trusted_cert(&CertificateDer::from(root.der()))
+                .ok()
+                .map(|anchor| anchor.to_owned())
+        })
+        .collect()
 }
 
 /// The first date problem on the path: the earliest expiry, else the latest start.

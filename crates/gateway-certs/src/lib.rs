@@ -28,6 +28,8 @@ pub mod key;
 pub mod pem;
 #[cfg(feature = "alloc")]
 pub mod renewal;
+#[cfg(feature = "alloc")]
+pub mod role;
 pub mod status;
 #[cfg(feature = "alloc")]
 pub mod store;

@@ -122,31 +122,43 @@ impl Store {
     /// order, and the trusted root of this store that issued the last of them, if any. A
     /// certificate of the imported chain that issues nothing on the path is left out.
     pub fn path<'a>(&'a self, entry: &'a Entry) -> Vec<&'a Certificate> {
-        let mut path = alloc::vec![&entry.certificate];
-        let mut current = &entry.certificate;
-        // Each step adds a certificate not yet on the path, so this ends.
-        while !current.is_self_signed() {
-            let on_path = |candidate: &&Certificate| {
-                path.iter()
-                    .any(|seen| core::ptr::eq(*seen, *candidate) || seen.der() == candidate.der())
-            };
-            let issuer = entry
-                .chain
-                .iter()
-                .find(|candidate| current.is_issued_by(candidate) && !on_path(candidate))
-                .or_else(|| {
-                    self.entries()
-                        .iter()
-                        .filter(|root| root.source == Source::TrustedRootCa)
-                        .map(|root| &root.certificate)
-                        .find(|root| current.is_issued_by(root) && !on_path(root))
-                });
-            let Some(issuer) = issuer else {
-                break;
-            };
-            path.push(issuer);
-            current = issuer;
-        }
-        path
+        let roots = self
+            .entries()
+            .iter()
+            .filter(|root| root.source == Source::TrustedRootCa)
+            .map(|root| &root.certificate);
+        structural_path(&entry.certificate, &entry.chain, roots)
     }
+}
+
+/// `leaf`, then the certificates of `chain` that issue it in turn, then the first of `roots`
+/// that issued the last of them, if any: linked by name and key identifier, not signature.
+pub(crate) fn structural_path<'a>(
+    leaf: &'a Certificate,
+    chain: &'a [Certificate],
+    roots: impl Iterator<Item = &'a Certificate> + Clone,
+) -> Vec<&'a Certificate> {
+    let mut path = alloc::vec![leaf];
+    let mut current = leaf;
+    // Each step adds a certificate not yet on the path, so this ends.
+    while !current.is_self_signed() {
+        let on_path = |candidate: &&Certificate| {
+            path.iter()
+                .any(|seen| core::ptr::eq(*seen, *candidate) || seen.der() == candidate.der())
+        };
+        let issuer = chain
+            .iter()
+            .find(|candidate| current.is_issued_by(candidate) && !on_path(candidate))
+            .or_else(|| {
+                roots
+                    .clone()
+                    .find(|root| current.is_issued_by(root) && !on_path(root))
+            });
+        let Some(issuer) = issuer else {
+            break;
+        };
+        path.push(issuer);
+        current = issuer;
+    }
+    path
 }

@@ -53,6 +53,19 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:mgate.example.com, DNS:gateway.local, IP:192.168.127.254, IP:fd00::1
+[modbus-client]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[modbus-server]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost, DNS:mgate.example.com, IP:127.0.0.1, IP:::1
 [device]
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature
@@ -181,6 +194,46 @@ openssl pkcs8 -topk8 -in p256.key -passout pass:secret -v2 aes-256-cbc -out encr
 openssl rsa -in rsa2048.key -traditional -aes256 -passout pass:secret -out encrypted-pkcs1.key 2> /dev/null
 openssl x509 -in rsa2048.pem -trustout -addtrust serverAuth -out trusted-certificate.pem
 openssl x509 -in rsa2048.pem -outform DER -out rsa2048.der
+
+# Modbus/TCP Security (MB-TCP-Security v21): client certificates carrying the role extension
+# (OID 1.3.6.1.4.1.50316.802.1, a UTF8String), and one of each defect the `role` module names.
+# OpenSSL replaces an extension given twice, so the certificate with two role extensions is
+# made from this set by the test that needs it.
+# role NAME EXTENSION-VALUE [ISSUER [SECTION [START END]]]: a client certificate whose
+# extensions are SECTION's plus the role extension with EXTENSION-VALUE (none when empty).
+role() {
+    local name=$1 value=$2 issuer=${3:-root} section=${4:-modbus-client}
+    local start=${5:-20240101000000Z} end=${6:-20340101000000Z}
+    {
+        echo "[$name]"
+        sed -n "/^\[$section\]/,/^\[/p" "$work/ca.cnf" | sed '1d;/^\[/d'
+        [ -n "$value" ] && echo "1.3.6.1.4.1.50316.802.1 = $value"
+    } >> "$work/ca.cnf"
+    key "$name" -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+    sign "$name" "/O=Gateway Test/CN=$name" "$issuer" "$name" "$start" "$end"
+}
+role client-operator "ASN1:UTF8String:operator"
+role client-viewer "ASN1:UTF8String:viewer"
+role client-engineer "ASN1:UTF8String:engineer" intermediate
+role client-no-role ""
+role client-printable-role "ASN1:PRINTABLESTRING:operator"
+role client-not-utf8-role "DER:0C02C328"
+role client-empty-role "DER:0C00"
+role client-expired "ASN1:UTF8String:operator" root modbus-client 20200101000000Z 20230101000000Z
+role client-other-ca "ASN1:UTF8String:operator" expired-root modbus-client \
+    20150101000000Z 20240101000000Z
+role client-server-only "ASN1:UTF8String:operator" root modbus-server
+key client-rsa1024 -algorithm RSA -pkeyopt rsa_keygen_bits:1024
+sign client-rsa1024 "/CN=client-rsa1024" root modbus-client 20240101000000Z 20340101000000Z
+# The issue's own spelling: a self-signed certificate made by `openssl req -addext`.
+key client-self-signed -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+openssl req -x509 -new -key client-self-signed.key -subj "/CN=client-self-signed" -days 3650 \
+    -config "$work/ca.cnf" -addext "1.3.6.1.4.1.50316.802.1=ASN1:UTF8String:operator" \
+    -out client-self-signed.pem
+# The device's Modbus/TCP Security server certificate, under the intermediate.
+key modbus-server -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+sign modbus-server "/O=Gateway Test/CN=mgate.example.com" intermediate modbus-server \
+    20240101000000Z 20340101000000Z
 
 # What OpenSSL says about each certificate.
 for cert in *.pem; do
