@@ -329,7 +329,6 @@ impl Timing {
         let serial = config.serial;
         let baud = serial.baud_rate.get();
         let bit_ns = u64::from(serial.bits_per_character()) * 1_000_000_000;
-        let micros = |duration| Instant::ZERO.saturating_add(duration).as_micros();
         Self {
             // At most 12 bits at 1 baud: 1.2 * 10^10 ns does not fit, so the slow path stays
             // for rates below 3 baud (none in practice).
@@ -357,11 +356,14 @@ impl Timing {
             });
         match fast {
             Some(nanos) => u64::from(nanos.div_ceil(1_000)),
-            None => Instant::ZERO
-                .saturating_add(serial.transmission_time(bytes))
-                .as_micros(),
+            None => micros(serial.transmission_time(bytes)),
         }
     }
+}
+
+/// `duration` in whole microseconds, rounded up as [`Instant::saturating_add`] rounds it.
+fn micros(duration: Duration) -> u64 {
+    Instant::ZERO.saturating_add(duration).as_micros()
 }
 
 /// The line's last frame sent, expected back on a 2-wire line under echo suppression.
@@ -457,9 +459,7 @@ mod tests {
                 for bytes in lengths {
                     assert_eq!(
                         timing.transmission_micros(&serial, bytes),
-                        Instant::ZERO
-                            .saturating_add(serial.transmission_time(bytes))
-                            .as_micros(),
+                        micros(serial.transmission_time(bytes)),
                         "{baud} baud {serial:?}, {bytes} bytes"
                     );
                 }
