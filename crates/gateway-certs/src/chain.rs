@@ -38,12 +38,14 @@ pub struct ChainReport {
 }
 
 /// The outcome of a chain check.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChainVerdict {
     /// Verified to a trusted root, every certificate on the path within its dates.
+    #[error("verified to a trusted root")]
     Trusted,
     /// A certificate on the path has expired (the earliest to expire, if several).
+    #[error("{subject} expired at {not_after}")]
     Expired {
         /// Its subject.
         subject: String,
@@ -51,6 +53,7 @@ pub enum ChainVerdict {
         not_after: UnixTime,
     },
     /// A certificate on the path is not valid yet.
+    #[error("{subject} is not valid before {not_before}")]
     NotYetValid {
         /// Its subject.
         subject: String,
@@ -58,20 +61,27 @@ pub enum ChainVerdict {
         not_before: UnixTime,
     },
     /// The path does not end at a trusted root of the store.
+    #[error("not issued by a trusted CA (unknown issuer)")]
     UnknownIssuer,
     /// A signature on the path uses an algorithm that cannot be verified (SHA-1, RSA below
     /// 2048 bits, P-521 with ring).
+    #[error("a signature on the chain uses an algorithm that cannot be verified")]
     UnsupportedSignature,
     /// A signature on the path is wrong.
+    #[error("a signature on the chain is invalid")]
     BadSignature,
     /// The certificate's extended key usage does not allow its use (e.g. a server-only
     /// certificate as an MQTT client certificate).
+    #[error("a certificate on the chain is not issued for this use (extended key usage)")]
     WrongUsage,
     /// A CA certificate as the leaf, or a leaf as an issuer.
+    #[error("a CA certificate used as a leaf, or a leaf as an issuer")]
     WrongRole,
     /// The clock cannot be trusted, so dates cannot be checked.
+    #[error("the clock cannot be trusted, so validity cannot be checked")]
     Indeterminate,
     /// Another verification failure, as rustls-webpki describes it.
+    #[error("the chain does not verify: {0}")]
     Other(String),
 }
 

@@ -24,6 +24,8 @@ pub mod fuzzing;
 pub mod generate;
 #[cfg(feature = "alloc")]
 pub mod key;
+#[cfg(feature = "webpki")]
+pub mod peer;
 #[cfg(feature = "alloc")]
 pub mod pem;
 #[cfg(feature = "alloc")]
