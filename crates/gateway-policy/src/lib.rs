@@ -15,6 +15,7 @@ extern crate std;
 
 pub mod access;
 pub mod accounts;
+pub mod authorization;
 pub mod banner;
 #[cfg(feature = "alloc")]
 pub mod dashboard;
