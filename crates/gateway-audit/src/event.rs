@@ -177,6 +177,20 @@ event_kinds! {
     CertificateExpired = (407, "CERTIFICATE_EXPIRED", Security, Error, "Certificate expired"),
     /// A connection was refused because a limit was reached.
     ConnectionRejected = (408, "CONNECTION_REJECTED", Security, Warning, "Connection rejected: limit reached"),
+    /// A TLS handshake failed (Modbus/TCP Security on port 802, the HTTPS console). Details:
+    /// `reason`, the TLS library's words (no certificate, protocol version, alert received).
+    TlsHandshakeFailed = (409, "TLS_HANDSHAKE_FAILED", Security, Warning, "TLS handshake failed"),
+    /// A peer's certificate was refused. Details: `check` (the check that failed: `chain`,
+    /// `validity`, `clock`, `key-usage`, `extended-key-usage`, `role`, `strength`, `name`),
+    /// `reason`, `subject`, `fingerprint` (SHA-256).
+    PeerCertificateRefused = (410, "PEER_CERT_REFUSED", Security, Warning, "Peer certificate refused"),
+    /// A Modbus/TCP Security request was denied by the client's role and answered with
+    /// exception 01. Details: `role`, `function` (hex, `08/0A` with a sub-function), `unit`,
+    /// `access` (`read`/`write`), and `table`, `address`, `count` when the request has them.
+    AuthorizationDenied = (411, "AUTHORIZATION_DENIED", Security, Warning, "Request denied by the client's role"),
+    /// A Modbus/TCP Security client authenticated. Details: `role` (absent: the default role
+    /// applies), `subject`, `fingerprint`.
+    TlsClientAuthenticated = (412, "TLS_CLIENT_AUTHENTICATED", Security, Informational, "TLS client authenticated"),
     /// The local log reached its capacity-warning threshold.
     LogCapacityWarning = (501, "LOG_CAPACITY_WARNING", Log, Warning, "Event log capacity warning"),
     /// The local log is full and overwrites its oldest records.

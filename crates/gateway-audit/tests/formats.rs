@@ -132,6 +132,66 @@ fn rfc_5424_output_carries_every_field() {
 }
 
 #[test]
+fn modbus_tcp_security_events_are_structured_data() {
+    // What the reference gateway writes for a port-802 client: a refused certificate, a
+    // failed handshake, and a viewer's write answered with exception 01.
+    let fingerprint = "AB:".repeat(31) + "AB";
+    let refused = [
+        ("check", "validity"),
+        (
+            "reason",
+            "O=Gateway Test,CN=client-expired expired at 2023-01-01T00:00:00Z",
+        ),
+        ("subject", "O=Gateway Test,CN=client-expired"),
+        ("fingerprint", fingerprint.as_str()),
+    ];
+    let handshake = [("reason", "peer sent no certificates")];
+    let denied = [
+        ("role", "viewer"),
+        ("function", "06"),
+        ("unit", "1"),
+        ("access", "write"),
+        ("table", "holding_registers"),
+        ("address", "7"),
+        ("count", "1"),
+    ];
+    let events = [
+        (
+            EventKind::PeerCertificateRefused,
+            &refused[..],
+            "PEER_CERT_REFUSED",
+        ),
+        (
+            EventKind::TlsHandshakeFailed,
+            &handshake[..],
+            "TLS_HANDSHAKE_FAILED",
+        ),
+        (
+            EventKind::AuthorizationDenied,
+            &denied[..],
+            "AUTHORIZATION_DENIED",
+        ),
+    ];
+    for (kind, details, msg_id) in events {
+        let event = Event::new(kind)
+            .with_outcome(Outcome::Failure)
+            .with_address("127.0.0.1".parse().unwrap())
+            .with_service("modbus-tls")
+            .with_details(details);
+        let line = text(Format::Rfc5424, &record(event));
+        let message = Message::parse(line.as_bytes()).unwrap();
+        assert_eq!(message.msg_id.as_deref(), Some(msg_id));
+        assert_eq!(message.pri.severity, Severity::Warning);
+        assert_eq!(message.param("audit@32473", "group"), Some("security"));
+        assert_eq!(message.param("audit@32473", "outcome"), Some("failure"));
+        assert_eq!(message.param("audit@32473", "service"), Some("modbus-tls"));
+        for (name, value) in details {
+            assert_eq!(message.param("detail@32473", name), Some(*value), "{line}");
+        }
+    }
+}
+
+#[test]
 fn sequence_id_wraps_after_2_pow_31_minus_1() {
     for (sequence, expected) in [
         (1, 1),
