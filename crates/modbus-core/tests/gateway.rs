@@ -17,10 +17,12 @@ mod sim;
 
 use core::time::Duration;
 
+use modbus_core::ExceptionCode;
 use modbus_core::gateway::{
     BroadcastReply, ChannelId, ChannelMode, CloseReason, ConfigError, Event, FrameRefused,
     GatewayConfig, Lane, Limits, Mismatch, RetryCause, Route, Setting, Upstream, UpstreamRefusal,
 };
+use modbus_core::pdu::Request;
 use modbus_core::rtu::{self, DiscardReason};
 use modbus_core::time::Instant;
 use modbus_core::types::UnitId;
@@ -299,6 +301,58 @@ fn pipelined_requests_share_the_line_one_at_a_time_and_keep_their_ids() {
         })
         .collect();
     assert_eq!(matched.len(), 4);
+}
+
+#[test]
+fn a_denied_request_is_answered_with_the_hooks_exception_and_never_reaches_the_line() {
+    let mut world = world(&config(0), vec![SimSlave::new(1)]);
+    // A read-only role: writes are refused with 01 Illegal Function, as MB-TCP-Security asks;
+    // so is the gateway's own unit id (FC 08 restart and clear counters).
+    world.authorize = |_, unit, request| match request {
+        Request::ReadHoldingRegisters(_) if unit != UnitId(255) => Ok(()),
+        _ => Err(ExceptionCode::IllegalFunction),
+    };
+    let client = world.connect(Lane::Standard);
+    let mut burst = read(1, 1, 0, 1);
+    burst.extend(write(2, 1, 7, 42));
+    burst.extend(read(3, 1, 1, 1));
+    burst.extend(read(4, 255, 0, 1));
+    world.send(client, &burst);
+    world.run();
+
+    let frames = world.frames(LINE);
+    assert_eq!(frames.len(), 2, "only the two reads go out");
+    assert!(frames.iter().all(|f| f.bytes[1] == 0x03));
+    let mut answers: Vec<_> = world.answers[&client]
+        .iter()
+        .map(|a| (parse_answer(a).0, exception_of(a)))
+        .collect();
+    answers.sort_unstable();
+    assert_eq!(
+        answers,
+        [(1, None), (2, Some(0x01)), (3, None), (4, Some(0x01))]
+    );
+    let denied: Vec<_> = world
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RequestDenied {
+                transaction_id,
+                unit,
+                function,
+                exception,
+                ..
+            } => Some((*transaction_id, *unit, *function, *exception)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            (2, UnitId(1), 0x06, ExceptionCode::IllegalFunction),
+            (4, UnitId(255), 0x03, ExceptionCode::IllegalFunction)
+        ]
+    );
 }
 
 #[test]

@@ -226,6 +226,19 @@ pub enum Event {
         /// The channel.
         channel: ChannelId,
     },
+    /// The [`Authorize`](super::Authorize) hook denied a request; the client got `exception`.
+    RequestDenied {
+        /// The client connection.
+        connection: ConnectionId,
+        /// Its transaction id.
+        transaction_id: u16,
+        /// The unit id.
+        unit: UnitId,
+        /// The function code byte.
+        function: u8,
+        /// The exception sent back.
+        exception: ExceptionCode,
+    },
     /// No route for the unit id; the client got 0x0A unless the policy says silence.
     NoRoute {
         /// The client connection.

@@ -83,6 +83,9 @@
 //! - **Requests are decoded before they are forwarded**: a malformed request is answered
 //!   with the exception the specification assigns (or dropped when it assigns none) and
 //!   never reaches the line.
+//! - **Authorisation.** [`Gateway::handle_tcp_bytes_authorized`] asks an [`Authorize`] hook
+//!   about each decoded request (the gateway's own unit id included) before routing it; a
+//!   denied one is answered with the hook's exception (01 for Modbus/TCP Security).
 //! - **Scheduling.** Each line carries one request at a time. The next request is the
 //!   priority lane's oldest, else the oldest of the connection after the one served last
 //!   (turns between connections), and a retry always goes before new requests. A request
@@ -137,6 +140,7 @@
 //! is in `.bss`), and [`Gateway::configure`] starts it in place. Size `SLOTS` as at least the channels times [`Limits::queue_depth`] plus
 //! the connections, so that a full queue can always be answered with exception 06.
 
+mod authorize;
 mod config;
 mod engine;
 mod event;
@@ -145,6 +149,7 @@ mod local;
 mod matching;
 mod routing;
 
+pub use authorize::{AdmitAll, Authorize};
 pub use config::{
     BroadcastPolicy, BroadcastReply, ChannelConfig, ChannelMode, ConfigError, ExceptionPolicy,
     GatewayConfig, IDLE_TIMEOUT_MS, INITIAL_DELAY_MS, INTER_FRAME_DELAY_MS, LATE_ANSWER_WAIT_MS,

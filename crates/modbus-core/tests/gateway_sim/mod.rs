@@ -200,7 +200,12 @@ pub struct World {
     upstream: BTreeMap<ConnectionId, usize>,
     /// Unconsumed bytes per client (back-pressure).
     backlog: BTreeMap<ConnectionId, Vec<u8>>,
+    /// Asked about every client request before it is routed; admits all unless a test sets it.
+    pub authorize: Authorizer,
 }
+
+/// A test's authorisation hook.
+pub type Authorizer = fn(ConnectionId, UnitId, &Request<'_>) -> Result<(), ExceptionCode>;
 
 impl World {
     /// A world for `config` with one list of slaves per channel.
@@ -223,6 +228,7 @@ impl World {
             events: Vec::new(),
             upstream: BTreeMap::new(),
             backlog: BTreeMap::new(),
+            authorize: |_, _, _| Ok(()),
         }
     }
 
@@ -261,7 +267,9 @@ impl World {
         if backlog.is_empty() {
             return 0;
         }
-        let taken = self.gateway.handle_tcp_bytes(connection, backlog, now);
+        let taken =
+            self.gateway
+                .handle_tcp_bytes_authorized(connection, backlog, now, &mut self.authorize);
         backlog.drain(..taken);
         taken
     }
@@ -467,8 +475,12 @@ impl World {
                         );
                     }
                     Delivery::Tcp { connection, bytes } => {
-                        self.gateway
-                            .handle_tcp_bytes(connection, &bytes, Instant::from_micros(at));
+                        self.gateway.handle_tcp_bytes_authorized(
+                            connection,
+                            &bytes,
+                            Instant::from_micros(at),
+                            &mut self.authorize,
+                        );
                     }
                 }
             }

@@ -20,6 +20,7 @@ use crate::constants::{EXCEPTION_BIT, MAX_RTU_ADU_LEN, MAX_TCP_ADU_LEN};
 use crate::error::{DecodeError, EncodeError};
 use crate::exception::ExceptionCode;
 use crate::function::FunctionCode;
+use crate::gateway::authorize::{AdmitAll, Authorize};
 use crate::gateway::config::{
     BroadcastReply, ConfigError, ExceptionPolicy, GatewayConfig, Limits, MAX_ROUTES,
 };
@@ -314,6 +315,18 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         bytes: &[u8],
         now: Instant,
     ) -> usize {
+        self.handle_tcp_bytes_authorized(connection, bytes, now, &mut AdmitAll)
+    }
+
+    /// [`handle_tcp_bytes`](Self::handle_tcp_bytes), asking `authorize` about each decoded
+    /// request before it is routed (see [`Authorize`]).
+    pub fn handle_tcp_bytes_authorized(
+        &mut self,
+        connection: ConnectionId,
+        bytes: &[u8],
+        now: Instant,
+        authorize: &mut impl Authorize,
+    ) -> usize {
         if !bytes.is_empty() {
             self.connections.touch(connection, now);
         }
@@ -346,7 +359,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
                     return bytes.len();
                 }
             };
-            self.handle_adu(connection, adu.get(..len).unwrap_or_default());
+            self.handle_adu(connection, adu.get(..len).unwrap_or_default(), authorize);
         }
         consumed
     }
@@ -364,6 +377,22 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         adu: &[u8],
         now: Instant,
     ) -> Result<(), FrameRefused> {
+        self.handle_tcp_frame_authorized(connection, adu, now, &mut AdmitAll)
+    }
+
+    /// [`handle_tcp_frame`](Self::handle_tcp_frame), asking `authorize` about the request
+    /// before it is routed (see [`Authorize`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`handle_tcp_frame`](Self::handle_tcp_frame).
+    pub fn handle_tcp_frame_authorized(
+        &mut self,
+        connection: ConnectionId,
+        adu: &[u8],
+        now: Instant,
+        authorize: &mut impl Authorize,
+    ) -> Result<(), FrameRefused> {
         if self.connections.get(connection).is_none() {
             return Err(FrameRefused::UnknownConnection);
         }
@@ -375,7 +404,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             self.close_for_framing(connection, error);
             return Err(FrameRefused::Framing(error));
         }
-        self.handle_adu(connection, adu);
+        self.handle_adu(connection, adu, authorize);
         Ok(())
     }
 
@@ -565,13 +594,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
     }
 
     /// One framed ADU from `connection`: a client's request or an upstream server's answer.
-    fn handle_adu(&mut self, connection: ConnectionId, adu: &[u8]) {
+    fn handle_adu(&mut self, connection: ConnectionId, adu: &[u8], authorize: &mut impl Authorize) {
         let Ok(frame) = TcpFrame::new_checked(adu) else {
             return;
         };
         match self.connections.get(connection).map(|c| c.state) {
             Some(ConnState::Client { lane, .. }) => {
-                self.handle_client_request(connection, lane, frame);
+                self.handle_client_request(connection, lane, frame, authorize);
             }
             Some(ConnState::Upstream { upstream, .. }) => {
                 self.handle_upstream_response(upstream, frame);
@@ -582,7 +611,13 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
 
     /// A client's request: answered here (the gateway's own unit id), queued for its line,
     /// or refused.
-    fn handle_client_request(&mut self, connection: ConnectionId, lane: Lane, frame: TcpFrame<'_>) {
+    fn handle_client_request(
+        &mut self,
+        connection: ConnectionId,
+        lane: Lane,
+        frame: TcpFrame<'_>,
+        authorize: &mut impl Authorize,
+    ) {
         self.server.messages = self.server.messages.wrapping_add(1);
         let header = frame.header();
         let pdu = frame.pdu();
@@ -606,6 +641,17 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
             }
         };
         let function = request.function();
+        if let Err(exception) = authorize.authorize(connection, header.unit_id, &request) {
+            self.events.push(Event::RequestDenied {
+                connection,
+                transaction_id: header.transaction_id,
+                unit: header.unit_id,
+                function: function.into(),
+                exception,
+            });
+            self.reply_exception(id, function, exception);
+            return;
+        }
         match self.routing.route(header.unit_id) {
             RouteDecision::Local => self.answer_locally(id, connection, &request),
             RouteDecision::Broadcast { channel } if is_broadcast_write(&request) => {
