@@ -117,6 +117,21 @@ impl RoleExtension {
     }
 }
 
+/// The DER value of a role extension carrying `role`: what [`RoleExtension`] reads back as
+/// that one role, or why it would not.
+#[cfg(feature = "generate")]
+pub(crate) fn encode(role: &str) -> Result<alloc::vec::Vec<u8>, RoleMalformed> {
+    let value = der::Encode::to_der(
+        &der::asn1::Utf8StringRef::new(role).map_err(|_| RoleMalformed::NotDer)?,
+    )
+    .map_err(|_| RoleMalformed::NotDer)?;
+    match RoleExtension::parse(&value) {
+        RoleExtension::Role(_) => Ok(value),
+        RoleExtension::Malformed(why) => Err(why),
+        _ => Err(RoleMalformed::NotDer),
+    }
+}
+
 impl core::fmt::Display for RoleExtension {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

@@ -203,3 +203,136 @@ fn refused_without_a_trusted_clock_or_a_validity() {
         GenerateError::DnsName("gerät.local".into())
     );
 }
+
+/// A bench CA, the device's server certificate and a client certificate with its role:
+/// OpenSSL verifies the chain for each purpose, and the Modbus/TCP Security peer checks pass.
+#[cfg(feature = "webpki")]
+#[test]
+fn the_bench_ca_issues_server_and_role_carrying_client_certificates() {
+    use gateway_certs::certificate::Certificate;
+    use gateway_certs::generate::{Generated, IssueRequest, Usage, certificate_authority, issue};
+    use gateway_certs::peer::{PeerPolicy, TrustedRoots, check_client, check_server};
+    use gateway_certs::role::{RoleExtension, RoleMalformed};
+
+    let ca_identity = DeviceIdentity {
+        common_name: "Gateway bench CA".into(),
+        organization: Some("Plant 7".into()),
+        ..DeviceIdentity::default()
+    };
+    let ca = certificate_authority(&ca_identity, 10 * 365 * DAY, NOW, true).unwrap();
+    let request = |usage, common_name: &str| IssueRequest {
+        identity: DeviceIdentity {
+            common_name: common_name.into(),
+            ..identity()
+        },
+        usage,
+        valid_for_secs: 365 * DAY,
+        backdate_secs: 3600,
+        algorithm: Algorithm::EcdsaP256,
+    };
+    let server = issue(&request(Usage::Server, "mgate-3348"), &ca, NOW, true).unwrap();
+    let viewer = Usage::ModbusClient {
+        role: Some("viewer".into()),
+    };
+    let client = issue(&request(viewer, "scada-1"), &ca, NOW, true).unwrap();
+    let no_role = Usage::ModbusClient { role: None };
+    let anonymous = issue(&request(no_role, "scada-2"), &ca, NOW, true).unwrap();
+
+    let read = |pem: &str| {
+        let bundle = gateway_certs::pem::import(pem.as_bytes(), &Default::default()).unwrap();
+        Certificate::from_der(&bundle.certificates[0].der).unwrap()
+    };
+    let roots = TrustedRoots::new(vec![read(&ca.pem)]).unwrap();
+    assert!(roots.certificates()[0].is_ca());
+    let later = UnixTime::from_secs(NOW.as_secs() + DAY);
+    let policy = PeerPolicy::STRICT;
+    let identity = check_client(&[read(&client.pem)], &roots, later, true, &policy).unwrap();
+    assert_eq!(identity.role.as_deref(), Some("viewer"));
+    assert_eq!(identity.subject, "CN=scada-1,O=Plant 7");
+    let anonymous = check_client(&[read(&anonymous.pem)], &roots, later, true, &policy).unwrap();
+    assert_eq!(anonymous.role, None);
+    assert_eq!(
+        read(&client.pem).modbus_role,
+        RoleExtension::Role("viewer".into())
+    );
+    let names = ["mgate-3348.local", "192.168.127.254", "fd00::254"];
+    check_server(&[read(&server.pem)], &roots, &names, later, true, &policy).unwrap();
+    assert!(check_client(&[read(&server.pem)], &roots, later, true, &policy).is_err());
+
+    let ca_path = scratch("bench-ca.pem");
+    std::fs::write(&ca_path, &ca.pem).unwrap();
+    let attime = later.as_secs().to_string();
+    for (name, pem, purpose) in [
+        ("server", &server.pem, "sslserver"),
+        ("client", &client.pem, "sslclient"),
+    ] {
+        let path = scratch(&format!("bench-{name}.pem"));
+        std::fs::write(&path, pem).unwrap();
+        let (ok, text) = openssl(&[
+            "verify",
+            "-attime",
+            &attime,
+            "-purpose",
+            purpose,
+            "-CAfile",
+            ca_path.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ]);
+        assert!(ok, "{name}: {text}");
+        // The client certificate is not a server certificate, and OpenSSL agrees.
+        let other = if purpose == "sslserver" {
+            "sslclient"
+        } else {
+            "sslserver"
+        };
+        let (ok, _) = openssl(&[
+            "verify",
+            "-attime",
+            &attime,
+            "-purpose",
+            other,
+            "-CAfile",
+            ca_path.to_str().unwrap(),
+            path.to_str().unwrap(),
+        ]);
+        assert!(!ok, "{name} passes as {other}");
+    }
+    // What OpenSSL prints for the role: the UTF8String.
+    let client_path = scratch("bench-client.pem");
+    let (_, text) = openssl(&[
+        "x509",
+        "-noout",
+        "-text",
+        "-in",
+        client_path.to_str().unwrap(),
+    ]);
+    assert!(text.contains("1.3.6.1.4.1.50316.802.1:"), "{text}");
+    assert!(text.contains("viewer"), "{text}");
+
+    // Refusals: a role the extension cannot carry, a CA that is not one, an untrusted clock.
+    let bad_role = Usage::ModbusClient {
+        role: Some("view\ner".into()),
+    };
+    assert_eq!(
+        issue(&request(bad_role, "x"), &ca, NOW, true).unwrap_err(),
+        GenerateError::Role(RoleMalformed::ControlCharacter)
+    );
+    let mut wrong_key = ca.clone();
+    wrong_key.private_key_pem = client.private_key_pem.clone();
+    assert_eq!(
+        issue(&request(Usage::Server, "x"), &wrong_key, NOW, true).unwrap_err(),
+        GenerateError::Issuer("the key does not belong to the CA certificate".into())
+    );
+    let not_a_ca = Generated {
+        pem: server.pem.clone(),
+        private_key_pem: server.private_key_pem.clone(),
+    };
+    assert_eq!(
+        issue(&request(Usage::Server, "x"), &not_a_ca, NOW, true).unwrap_err(),
+        GenerateError::Issuer("the certificate is not a CA certificate".into())
+    );
+    assert_eq!(
+        certificate_authority(&ca_identity, DAY, NOW, false).unwrap_err(),
+        GenerateError::ClockUntrusted
+    );
+}
