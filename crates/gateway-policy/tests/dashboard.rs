@@ -15,10 +15,11 @@ use gateway_policy::access::{AccessListConfig, EntryConfig};
 use gateway_policy::banner::AIG_302_DEFAULT_TEXT;
 use gateway_policy::dashboard::{
     self, AccountSummary, AllowRule, BackupSummary, BannerSummary, CertificateSummary,
-    CertificateUsage, CheckResult, DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall,
-    FirmwareSummary, HttpsSummary, IotEdge, LockoutSummary, LoggingSummary, OpenPort,
-    PasswordPolicySummary, Provisioning, Report, ResetButton, ResultCounts, ScanPolicy,
-    ServiceStatus, SessionSummary, Severity, SnmpSummary, SnmpVersion, TlsVersion,
+    CertificateUsage, CheckResult, ClientCa, DeviceSnapshot, EdgeModule, EventGroup, EventRouting,
+    Firewall, FirmwareSummary, HttpsSummary, IotEdge, LockoutSummary, LoggingSummary,
+    ModbusSecuritySummary, OpenPort, PasswordPolicySummary, Provisioning, Report, ResetButton,
+    ResultCounts, ScanPolicy, ServiceStatus, SessionSummary, Severity, SnmpSummary, SnmpVersion,
+    TlsVersion,
 };
 use gateway_policy::services::{ServiceId, ServiceState, Transport};
 use gateway_policy::time::UnixTime;
@@ -165,6 +166,12 @@ fn failing() -> DeviceSnapshot {
         https: Some(HttpsSummary {
             min_tls: TlsVersion::Tls1_0,
         }),
+        modbus_security: Some(ModbusSecuritySummary {
+            enabled: true,
+            min_tls: TlsVersion::Tls1_0,
+            client_ca: ClientCa::Missing,
+            roles_allowing_everything: vec!["engineer".into()],
+        }),
         snmp: Some(SnmpSummary {
             versions: vec![SnmpVersion::V1, SnmpVersion::V2c, SnmpVersion::V3],
             read_community: Some("public".into()),
@@ -291,6 +298,13 @@ fn passing() -> DeviceSnapshot {
         ]),
         https: Some(HttpsSummary {
             min_tls: TlsVersion::Tls1_2,
+        }),
+        // Plain Modbus TCP is what this MGate serves; Modbus/TCP Security is passed below.
+        modbus_security: Some(ModbusSecuritySummary {
+            enabled: false,
+            min_tls: TlsVersion::Tls1_3,
+            client_ca: ClientCa::Operator,
+            roles_allowing_everything: Vec::new(),
         }),
         snmp: None,
         reset_button: Some(ResetButton::DisableAfter60s),
@@ -422,6 +436,19 @@ fn every_check_fails_on_the_failing_snapshot() {
             "MGate self-signed has a 1024-bit RSA key",
         ),
         ("https.min_tls", "accepts TLS 1.0, below TLS 1.2"),
+        (
+            "modbus_security.plain_modbus",
+            "plain Modbus TCP is enabled beside Modbus/TCP Security",
+        ),
+        ("modbus_security.min_tls", "accepts TLS 1.0, below TLS 1.2"),
+        (
+            "modbus_security.client_ca",
+            "no client CA is configured: no client can be authenticated",
+        ),
+        (
+            "modbus_security.role_policy",
+            "authorised for everything: engineer",
+        ),
         ("service.account_lock", "login failure lockout is disabled"),
         (
             "service.system_use_notification",
@@ -494,6 +521,7 @@ fn every_check_passes_on_the_passing_snapshot() {
         let expected = match finding.id.as_ref() {
             // The SNMP agent is off, as recommended, so its settings do not matter.
             "service.snmp_versions" | "service.snmp_community" => CheckResult::NotApplicable,
+            id if id.starts_with("modbus_security.") => CheckResult::NotApplicable,
             _ => CheckResult::Pass,
         };
         assert_eq!(
@@ -542,6 +570,41 @@ fn every_check_passes_on_the_passing_snapshot() {
         report.finding("service.snmp_community").unwrap().result,
         CheckResult::NotApplicable
     );
+}
+
+#[test]
+fn modbus_tcp_security_passes_on_its_own_with_plain_modbus_off() {
+    let mut snapshot = passing();
+    for status in snapshot.services.as_mut().unwrap() {
+        if status.id == ServiceId::ModbusTcp {
+            status.state = ServiceState::Disabled;
+        }
+    }
+    snapshot.modbus_security.as_mut().unwrap().enabled = true;
+    let report = dashboard::scan(&snapshot, now());
+    let evidence = |id: &str| {
+        let finding = report.finding(id).unwrap();
+        (finding.result, finding.evidence.clone())
+    };
+    assert_eq!(
+        evidence("modbus_security.plain_modbus"),
+        (
+            CheckResult::Pass,
+            "Modbus is reachable through Modbus/TCP Security only".into()
+        )
+    );
+    assert_eq!(
+        evidence("modbus_security.min_tls"),
+        (CheckResult::Pass, "lowest accepted version: TLS 1.3".into())
+    );
+    assert_eq!(evidence("modbus_security.client_ca").0, CheckResult::Pass);
+    assert_eq!(evidence("modbus_security.role_policy").0, CheckResult::Pass);
+    // The device's own bench CA is no plant CA.
+    snapshot.modbus_security.as_mut().unwrap().client_ca = ClientCa::Bench;
+    let report = dashboard::scan(&snapshot, now());
+    let finding = report.finding("modbus_security.client_ca").unwrap();
+    assert_eq!(finding.result, CheckResult::Fail);
+    assert_eq!(finding.severity, Severity::Medium);
 }
 
 #[test]
@@ -770,7 +833,7 @@ fn text_report_reads_well() {
     );
     assert_eq!(
         lines.next(),
-        Some("42 checks: 0 pass, 42 fail, 0 not applicable, 0 cannot tell")
+        Some("46 checks: 0 pass, 46 fail, 0 not applicable, 0 cannot tell")
     );
     assert!(text.contains("\nAccount Settings\n  FAIL  critical account.default_password"));
     assert!(text.contains("        fix: Go to Security > Login Lockout"));

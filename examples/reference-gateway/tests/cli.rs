@@ -38,7 +38,7 @@ fn the_committed_example_loads_and_scans_clean_of_high_severity_failures() {
     assert_eq!(status.code(), Some(0), "{stdout}{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let findings = report["findings"].as_array().unwrap();
-    assert_eq!(findings.len(), 42);
+    assert_eq!(findings.len(), 46);
     let result = |id: &str| {
         findings
             .iter()

@@ -37,9 +37,10 @@ use alloc::vec::Vec;
 
 pub use snapshot::{
     AccountSummary, AllowRule, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
-    DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall, FirmwareSummary, HttpsSummary,
-    IotEdge, LockoutSummary, LoggingSummary, OpenPort, PasswordPolicySummary, Provisioning,
-    ResetButton, ServiceStatus, SessionSummary, SnmpSummary, SnmpVersion, TlsVersion,
+    ClientCa, DeviceSnapshot, EdgeModule, EventGroup, EventRouting, Firewall, FirmwareSummary,
+    HttpsSummary, IotEdge, LockoutSummary, LoggingSummary, ModbusSecuritySummary, OpenPort,
+    PasswordPolicySummary, Provisioning, ResetButton, ServiceStatus, SessionSummary, SnmpSummary,
+    SnmpVersion, TlsVersion,
 };
 
 use crate::banner::BannerLimits;

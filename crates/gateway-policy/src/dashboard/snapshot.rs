@@ -41,6 +41,8 @@ pub struct DeviceSnapshot {
     pub certificates: Option<Vec<CertificateSummary>>,
     /// HTTPS console settings.
     pub https: Option<HttpsSummary>,
+    /// Modbus/TCP Security (TLS on port 802) settings.
+    pub modbus_security: Option<ModbusSecuritySummary>,
     /// SNMP agent settings.
     pub snmp: Option<SnmpSummary>,
     /// The reset button setting (MGate "Console Settings").
@@ -294,6 +296,37 @@ impl core::fmt::Display for TlsVersion {
 pub struct HttpsSummary {
     /// The lowest protocol version accepted.
     pub min_tls: TlsVersion,
+}
+
+/// Modbus/TCP Security (MB-TCP-Security v21): Modbus TCP inside TLS on port 802, with the
+/// client's role from its certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct ModbusSecuritySummary {
+    /// The TLS listener runs.
+    pub enabled: bool,
+    /// The lowest TLS version it accepts.
+    pub min_tls: TlsVersion,
+    /// What client certificates are verified against.
+    pub client_ca: ClientCa,
+    /// Roles with a rule that allows every function, reading and writing, on every unit and
+    /// address (the authorisation linter's `AllowsEverything`).
+    pub roles_allowing_everything: Vec<String>,
+}
+
+/// The CA bundle a Modbus/TCP Security server verifies client certificates against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum ClientCa {
+    /// None: no client can be authenticated.
+    Missing,
+    /// A CA the device made for trying the protocol out; whoever can read its key can issue
+    /// any role.
+    Bench,
+    /// The operator's (the plant's) CA bundle.
+    Operator,
 }
 
 /// An SNMP protocol version.

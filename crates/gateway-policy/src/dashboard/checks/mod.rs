@@ -4,6 +4,7 @@
 mod account;
 mod certificates;
 mod logging;
+mod modbus_security;
 mod network;
 mod resources;
 mod service;
@@ -19,11 +20,12 @@ use super::{Category, CheckResult, Finding, ScanPolicy, Severity};
 use crate::time::UnixTime;
 
 /// The categories' tables in report order; the per-service rows follow them.
-const TABLES: [&[Check]; 7] = [
+const TABLES: [&[Check]; 8] = [
     account::CHECKS,
     network::CHECKS,
     resources::CHECKS,
     certificates::CHECKS,
+    modbus_security::CHECKS,
     service::CHECKS,
     system::CHECKS,
     logging::CHECKS,
