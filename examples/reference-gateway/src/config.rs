@@ -17,6 +17,7 @@ use gateway_audit::route::Routing;
 use gateway_certs::store::Source;
 use gateway_policy::access::{AccessList, AccessListConfig};
 use gateway_policy::accounts::valid_name;
+use gateway_policy::authorization::{AuthorizationLint, AuthorizationPolicy, LintLevel};
 use gateway_policy::dashboard::{DeviceSnapshot, ScanPolicy, ServiceStatus};
 use gateway_policy::lockout::LockoutPolicy;
 use gateway_policy::password::PasswordPolicy;
@@ -45,6 +46,9 @@ pub struct Config {
     /// The Modbus TCP ports.
     #[serde(default)]
     pub listen: Listen,
+    /// Modbus/TCP Security (TLS); left out, off.
+    #[serde(default)]
+    pub tls: Option<Tls>,
     /// Where the serial line is.
     #[serde(default)]
     pub serial: Serial,
@@ -134,6 +138,59 @@ impl Default for Listen {
             priority: Some(SocketAddr::from(([127, 0, 0, 1], 5021))),
         }
     }
+}
+
+/// `[tls]`: Modbus/TCP Security (MB-TCP-Security v21), Modbus TCP inside TLS with client
+/// certificates whose role decides what each client may do.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tls {
+    /// The TLS port (802 on a device; 8020 needs no privileges).
+    pub listen: SocketAddr,
+    /// The device's certificate chain (PEM, leaf first); left out, the gateway issues itself
+    /// one from the bench CA at every start.
+    pub certificate: Option<PathBuf>,
+    /// The certificate's private key (PEM); may be in `certificate`'s file instead.
+    pub key: Option<PathBuf>,
+    /// The CA bundle (PEM) client certificates must chain to; left out, the bench CA.
+    pub client_ca: Option<PathBuf>,
+    /// The lowest TLS version accepted: "1.2" or "1.3".
+    pub min_version: TlsVersion,
+    /// Where the bench CA's certificate and key are kept (made at the first start).
+    pub data_dir: PathBuf,
+    /// Refuse client certificates without extendedKeyUsage (they must name clientAuth).
+    pub require_extended_key_usage: bool,
+    /// How long a client may take to complete the handshake, milliseconds.
+    pub handshake_timeout_ms: u32,
+    /// Roles and what each may do (gateway-policy `AuthorizationPolicy`).
+    pub policy: AuthorizationPolicy,
+}
+
+impl Default for Tls {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8020)),
+            certificate: None,
+            key: None,
+            client_ca: None,
+            min_version: TlsVersion::Tls1_2,
+            data_dir: PathBuf::from(".reference-gateway"),
+            require_extended_key_usage: false,
+            handshake_timeout_ms: 10_000,
+            policy: AuthorizationPolicy::presets(),
+        }
+    }
+}
+
+/// The lowest TLS version the gateway accepts; rustls has nothing below 1.2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum TlsVersion {
+    /// TLS 1.2 and 1.3.
+    #[serde(rename = "1.2")]
+    Tls1_2,
+    /// TLS 1.3 only.
+    #[serde(rename = "1.3")]
+    Tls1_3,
 }
 
 /// The value of `serial.port` that selects the simulated line.
@@ -339,12 +396,18 @@ impl Config {
         let mut config = Self::parse(&text, &origin)?;
         if let Origin::File(path) = &origin {
             let base = path.parent().unwrap_or_else(|| Path::new("."));
-            for certificate in &mut config.certificates {
-                for file in &mut certificate.files {
-                    if file.is_relative() {
-                        *file = base.join(&*file);
-                    }
+            let relative = |file: &mut PathBuf| {
+                if file.is_relative() {
+                    *file = base.join(&*file);
                 }
+            };
+            for certificate in &mut config.certificates {
+                certificate.files.iter_mut().for_each(relative);
+            }
+            if let Some(tls) = &mut config.tls {
+                let files = [&mut tls.certificate, &mut tls.key, &mut tls.client_ca];
+                files.into_iter().flatten().for_each(relative);
+                relative(&mut tls.data_dir);
             }
         }
         Ok((config, origin))
@@ -403,6 +466,9 @@ impl Config {
         }
         if let Err(err) = Engine::check(&self.gateway) {
             return fail("gateway", err.to_string());
+        }
+        if let Some(tls) = &self.tls {
+            self.check_tls(tls)?;
         }
         if let Some(priority) = self.listen.priority {
             if priority == self.listen.modbus_tcp {
@@ -469,6 +535,45 @@ impl Config {
             }
         }
         self.check_declared()
+    }
+
+    /// `[tls]`: its port free, its files given in pairs, its role policy valid.
+    fn check_tls(&self, tls: &Tls) -> Result<(), (String, String)> {
+        let fail = |setting: &str, message: String| Err((setting.to_owned(), message));
+        let taken = [Some(self.listen.modbus_tcp), self.listen.priority];
+        if taken.contains(&Some(tls.listen)) {
+            return fail(
+                "tls.listen",
+                format!("{} is also a plain Modbus TCP port", tls.listen),
+            );
+        }
+        if tls.key.is_some() && tls.certificate.is_none() {
+            return fail(
+                "tls.key",
+                "a key without tls.certificate: give the certificate it belongs to".to_owned(),
+            );
+        }
+        if !(100..=120_000).contains(&tls.handshake_timeout_ms) {
+            return fail(
+                "tls.handshake_timeout_ms",
+                format!("{} is outside 100..=120000", tls.handshake_timeout_ms),
+            );
+        }
+        if let Err(err) = tls.policy.validate() {
+            return fail("tls.policy", err.to_string());
+        }
+        Ok(())
+    }
+
+    /// The role policy's findings worth telling the operator (warnings and dangers).
+    pub fn policy_lints(&self) -> Vec<AuthorizationLint> {
+        self.tls.as_ref().map_or_else(Vec::new, |tls| {
+            tls.policy
+                .lints()
+                .into_iter()
+                .filter(|lint| lint.level() < LintLevel::Refused)
+                .collect()
+        })
     }
 
     /// `[declared]` holds only what no other section says.

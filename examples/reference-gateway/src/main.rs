@@ -20,6 +20,7 @@
 )]
 
 mod audit;
+mod authorize;
 mod certs;
 mod line;
 mod password;
@@ -27,6 +28,7 @@ mod runtime;
 mod scan;
 mod serial;
 mod slave;
+mod tls;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -119,7 +121,10 @@ struct ScanArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct CertsArgs {
+    #[command(subcommand)]
+    action: Option<CertsAction>,
     /// Configuration file whose certificates to list.
     #[arg(long, value_name = "FILE", conflicts_with = "files")]
     config: Option<PathBuf>,
@@ -129,6 +134,33 @@ struct CertsArgs {
     /// Evaluate as of this time (YYYY-MM-DD or RFC 3339) instead of the clock.
     #[arg(long, value_name = "TIME")]
     now: Option<UnixTime>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CertsAction {
+    /// Issue a Modbus/TCP Security client certificate and key from the bench CA of [tls], for
+    /// trying the protocol out.
+    IssueClient(IssueClientArgs),
+}
+
+#[derive(Debug, Args)]
+struct IssueClientArgs {
+    /// Configuration file whose [tls] bench CA signs; without it, the embedded default's.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// The role the certificate carries (its Modbus role extension); leave out for a
+    /// certificate without one (the policy's default role applies).
+    #[arg(long, value_name = "NAME")]
+    role: Option<String>,
+    /// Subject common name; the role's name by default.
+    #[arg(long, value_name = "CN")]
+    name: Option<String>,
+    /// Where to write: OUT.pem and OUT.key (refused if either exists).
+    #[arg(long, value_name = "OUT")]
+    out: PathBuf,
+    /// Validity in days.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    days: u32,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -159,6 +191,10 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Scan(args)) => load(args.config.as_deref())
             .and_then(|(config, _)| scan::run(&config, args.format, args.now.unwrap_or_else(now))),
+        Some(Command::Certs(CertsArgs {
+            action: Some(CertsAction::IssueClient(args)),
+            ..
+        })) => issue_client(&args),
         Some(Command::Certs(args)) => {
             let at = args.now.unwrap_or_else(now);
             if args.files.is_empty() {
@@ -176,6 +212,30 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn issue_client(args: &IssueClientArgs) -> Result<ExitCode, String> {
+    let (config, _) = load(args.config.as_deref())?;
+    let tls = config
+        .tls
+        .as_ref()
+        .ok_or("the configuration has no [tls] section, so no bench CA")?;
+    let name = args
+        .name
+        .clone()
+        .or_else(|| args.role.clone())
+        .unwrap_or_else(|| "modbus-client".to_owned());
+    let (certificate, key) =
+        tls::issue_client(tls, args.role.as_deref(), &name, &args.out, args.days, now())?;
+    println!("wrote {} and {}", certificate.display(), key.display());
+    println!(
+        "try: openssl s_client -connect {} -cert {} -key {} -CAfile {}",
+        tls.listen,
+        certificate.display(),
+        key.display(),
+        tls.data_dir.join("bench-ca.pem").display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load(path: Option<&std::path::Path>) -> Result<(Config, config::Origin), String> {

@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant as StdInstant};
 
 use gateway_audit::event::{Event as AuditEvent, EventKind, Outcome};
@@ -18,7 +19,11 @@ use modbus_core::gateway::{
 };
 use modbus_core::time::Instant;
 
+use gateway_policy::authorization::AuthorizationPolicy;
+
 use crate::audit::{Audit, kinds};
+use crate::authorize::{self, Denied};
+use crate::tls::{Session, TlsClient, TlsFailure, TlsServer};
 use crate::config::{self, Config, Engine};
 use crate::line::SimulatedLine;
 use crate::serial::{Backoff, Drained, News, SerialLine};
@@ -40,6 +45,12 @@ pub(crate) enum Message {
     Closed(ConnectionId),
     /// News from the serial port.
     Serial(News),
+    /// A Modbus/TCP Security client completed its handshake.
+    OpenTls(Box<TlsClient>),
+    /// A TLS connection failed its handshake.
+    TlsFailed(SocketAddr, TlsFailure),
+    /// The accessible IP list refused a TLS connection before its handshake.
+    TlsAccessDenied(SocketAddr),
     /// Ctrl-C or SIGTERM.
     Shutdown,
 }
@@ -74,6 +85,23 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
             }
         });
     }
+    let tls = match &config.tls {
+        Some(settings) => {
+            let server = TlsServer::new(
+                settings,
+                crate::now(),
+                config.device.clock_trusted,
+                &config.device.name,
+            )?;
+            let listener = TcpListener::bind(settings.listen)
+                .map_err(|err| format!("cannot listen on {}: {err}", settings.listen))?;
+            let server = Arc::new(server);
+            let (serving, access, inbox) = (Arc::clone(&server), access.clone(), inbox.clone());
+            std::thread::spawn(move || serving.serve(listener, access, inbox));
+            Some(server)
+        }
+        None => None,
+    };
     let shutdown = inbox.clone();
     ctrlc::set_handler(move || {
         let _ = shutdown.send(Message::Shutdown);
@@ -104,7 +132,7 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
             inbox.clone(),
         ))
     };
-    print_banner(&config, origin, &line);
+    print_banner(&config, origin, &line, tls.as_deref());
     let port = config.listen.modbus_tcp.to_string();
     let serial = line.describe();
     let config_name = origin.to_string();
@@ -119,6 +147,13 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
             .with_message("reference-gateway started")
             .with_details(&details),
     );
+    for warning in tls.iter().flat_map(|server| &server.warnings) {
+        audit.emit(
+            AuditEvent::new(kinds::CONFIGURATION_PROBLEM)
+                .with_message(warning)
+                .with_details(&[("setting", "tls.certificate")]),
+        );
+    }
     for problem in crate::scan::problems(&config, crate::now()) {
         audit.emit(
             AuditEvent::new(problem.kind)
@@ -133,6 +168,8 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
         line,
         access,
         limits: config.gateway.limits,
+        policy: config.tls.map(|tls| tls.policy),
+        denied: Vec::new(),
         audit,
         inbox,
         messages,
@@ -154,7 +191,7 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
 }
 
 /// What the user sees first: where the gateway listens, its routes, and a command to try.
-fn print_banner(config: &Config, origin: &config::Origin, line: &Line) {
+fn print_banner(config: &Config, origin: &config::Origin, line: &Line, tls: Option<&TlsServer>) {
     let mut out = std::io::stdout().lock();
     let _ = match origin {
         config::Origin::Embedded => writeln!(
@@ -170,6 +207,31 @@ fn print_banner(config: &Config, origin: &config::Origin, line: &Line) {
         Some(priority) => writeln!(out, ", priority traffic on {priority}"),
         None => writeln!(out),
     };
+    if let (Some(settings), Some(server)) = (&config.tls, tls) {
+        let version = match settings.min_version {
+            config::TlsVersion::Tls1_2 => "TLS 1.2 and 1.3",
+            config::TlsVersion::Tls1_3 => "TLS 1.3",
+        };
+        let _ = writeln!(
+            out,
+            "  Modbus/TCP Security on {} ({version}, client certificate required)",
+            settings.listen
+        );
+        let _ = writeln!(out, "  device certificate: {}", server.describe);
+        match &settings.client_ca {
+            Some(path) => {
+                let _ = writeln!(out, "  client certificates from: {}", path.display());
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  client certificates from the bench CA {}; get one with:\n    \
+                     reference-gateway certs issue-client --role viewer --out viewer",
+                    settings.data_dir.join("bench-ca.pem").display()
+                );
+            }
+        }
+    }
     let _ = writeln!(out, "  serial line: {}", line.describe());
     let timeout = config
         .gateway
@@ -267,6 +329,10 @@ struct Runtime {
     access: AccessList,
     /// `gateway.limits`, for the audit trail.
     limits: Limits,
+    /// `tls.policy`: what each Modbus/TCP Security role may do.
+    policy: Option<AuthorizationPolicy>,
+    /// Requests the policy denied since the last report.
+    denied: Vec<Denied>,
     audit: Audit,
     inbox: Sender<Message>,
     messages: Receiver<Message>,
@@ -274,10 +340,47 @@ struct Runtime {
 }
 
 struct Client {
-    stream: TcpStream,
+    socket: Socket,
     peer: SocketAddr,
     /// Bytes read and not yet taken by the engine.
     backlog: Vec<u8>,
+    /// The role of a Modbus/TCP Security client (`None` inside: no role extension); `None`
+    /// for a plain Modbus TCP client, which is not authorised per request.
+    role: Option<Option<String>>,
+}
+
+/// A client's connection: plain, or TLS.
+enum Socket {
+    Plain(TcpStream),
+    Tls(Arc<Mutex<Session>>),
+}
+
+impl Socket {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Self::Plain(stream) => stream.write_all(bytes),
+            Self::Tls(session) => session
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .send(bytes),
+        }
+    }
+
+    fn close(&self) {
+        match self {
+            Self::Plain(stream) => {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+            Self::Tls(session) => session.lock().unwrap_or_else(PoisonError::into_inner).close(),
+        }
+    }
+
+    fn service(&self) -> &'static str {
+        match self {
+            Self::Plain(_) => "modbus-tcp",
+            Self::Tls(_) => "modbus-tls",
+        }
+    }
 }
 
 impl Runtime {
@@ -365,6 +468,18 @@ impl Runtime {
                 }
             }
             Message::Serial(news) => self.serial(news),
+            Message::OpenTls(client) => self.open_tls(*client),
+            Message::TlsFailed(peer, failure) => self.report_tls_failure(peer, failure),
+            Message::TlsAccessDenied(peer) => {
+                let port = peer.port().to_string();
+                self.audit.emit(
+                    AuditEvent::new(EventKind::AccessDenied)
+                        .with_outcome(Outcome::Failure)
+                        .with_address(peer.ip())
+                        .with_service("modbus-tls")
+                        .with_details(&[("peer_port", port.as_str())]),
+                );
+            }
             Message::Shutdown => {}
         }
     }
@@ -403,11 +518,87 @@ impl Runtime {
         self.clients.insert(
             id,
             Client {
-                stream,
+                socket: Socket::Plain(stream),
                 peer,
                 backlog: Vec::new(),
+                role: None,
             },
         );
+    }
+
+    /// A Modbus/TCP Security client whose certificate passed: the engine's limits, then its
+    /// reader thread.
+    fn open_tls(&mut self, client: TlsClient) {
+        let now = self.now();
+        let TlsClient {
+            session,
+            reader,
+            peer,
+            identity,
+            version,
+        } = client;
+        let Ok(id) = self.gateway.handle_tcp_open(peer, Lane::Standard, now) else {
+            session.lock().unwrap_or_else(PoisonError::into_inner).close();
+            self.drain();
+            return;
+        };
+        let fingerprint = identity.fingerprint.to_string();
+        let mut details = vec![
+            ("subject", identity.subject.as_str()),
+            ("fingerprint", fingerprint.as_str()),
+            ("tls", version.as_str()),
+        ];
+        if let Some(role) = &identity.role {
+            details.insert(0, ("role", role.as_str()));
+        }
+        self.audit.emit(
+            AuditEvent::new(EventKind::TlsClientAuthenticated)
+                .with_outcome(Outcome::Success)
+                .with_address(peer.ip())
+                .with_service("modbus-tls")
+                .with_details(&details),
+        );
+        let (inbox, reading) = (self.inbox.clone(), Arc::clone(&session));
+        std::thread::spawn(move || crate::tls::read_session(&reading, reader, id, &inbox));
+        self.clients.insert(
+            id,
+            Client {
+                socket: Socket::Tls(session),
+                peer,
+                backlog: Vec::new(),
+                role: Some(identity.role),
+            },
+        );
+    }
+
+    fn report_tls_failure(&mut self, peer: SocketAddr, failure: TlsFailure) {
+        match failure {
+            TlsFailure::Refused(refusal) => {
+                let details = [
+                    ("check", refusal.check),
+                    ("reason", refusal.reason.as_str()),
+                    ("subject", refusal.subject.as_str()),
+                    ("fingerprint", refusal.fingerprint.as_str()),
+                ];
+                self.audit.emit(
+                    AuditEvent::new(EventKind::PeerCertificateRefused)
+                        .with_outcome(Outcome::Failure)
+                        .with_address(peer.ip())
+                        .with_service("modbus-tls")
+                        .with_message(&refusal.reason)
+                        .with_details(&details),
+                );
+            }
+            TlsFailure::Handshake(reason) => {
+                self.audit.emit(
+                    AuditEvent::new(EventKind::TlsHandshakeFailed)
+                        .with_outcome(Outcome::Failure)
+                        .with_address(peer.ip())
+                        .with_service("modbus-tls")
+                        .with_details(&[("reason", reason.as_str())]),
+                );
+            }
+        }
     }
 
     fn serial(&mut self, news: News) {
@@ -457,14 +648,43 @@ impl Runtime {
         if client.backlog.is_empty() {
             return 0;
         }
-        let taken = self.gateway.handle_tcp_bytes(id, &client.backlog, now);
+        let taken = match (&client.role, &self.policy) {
+            (Some(role), Some(policy)) => {
+                let mut hook = authorize::hook(policy, role.as_deref(), &mut self.denied);
+                self.gateway
+                    .handle_tcp_bytes_authorized(id, &client.backlog, now, &mut hook)
+            }
+            _ => self.gateway.handle_tcp_bytes(id, &client.backlog, now),
+        };
         client.backlog.drain(..taken);
+        self.report_denied();
         taken
+    }
+
+    /// Audits the requests the role policy denied.
+    fn report_denied(&mut self) {
+        for denied in std::mem::take(&mut self.denied) {
+            let peer = self.clients.get(&denied.connection).map(|client| client.peer);
+            let details: Vec<(&str, &str)> = denied
+                .details
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            let mut event = AuditEvent::new(EventKind::AuthorizationDenied)
+                .with_outcome(Outcome::Failure)
+                .with_service("modbus-tls")
+                .with_message(&denied.reason)
+                .with_details(&details);
+            if let Some(peer) = peer {
+                event = event.with_address(peer.ip());
+            }
+            self.audit.emit(event);
+        }
     }
 
     fn close(&mut self, id: ConnectionId) {
         if let Some(client) = self.clients.remove(&id) {
-            let _ = client.stream.shutdown(Shutdown::Both);
+            client.socket.close();
             self.gateway.handle_tcp_closed(id, self.now());
         }
     }
@@ -482,7 +702,7 @@ impl Runtime {
                         let written = self
                             .clients
                             .get_mut(&connection)
-                            .map(|client| client.stream.write_all(bytes));
+                            .map(|client| client.socket.send(bytes));
                         if let Some(Err(_)) = written {
                             failed.push(connection);
                         }
@@ -501,8 +721,8 @@ impl Runtime {
                     },
                     Transmit::Close { connection, reason } => {
                         if let Some(client) = self.clients.remove(&connection) {
-                            let _ = client.stream.shutdown(Shutdown::Both);
-                            self.report_close(client.peer, reason);
+                            client.socket.close();
+                            self.report_close(client.peer, client.socket.service(), reason);
                         }
                     }
                     // No upstream servers: channel 0 is an RTU master line.
@@ -531,14 +751,14 @@ impl Runtime {
     }
 
     /// Why the engine closed a client, for the audit trail.
-    fn report_close(&mut self, peer: SocketAddr, reason: CloseReason) {
+    fn report_close(&mut self, peer: SocketAddr, service: &str, reason: CloseReason) {
         if let CloseReason::Framing(error) = reason {
             let error = error.to_string();
             self.audit.emit(
                 AuditEvent::new(kinds::MALFORMED_TRAFFIC)
                     .with_outcome(Outcome::Failure)
                     .with_address(peer.ip())
-                    .with_service("modbus-tcp")
+                    .with_service(service)
                     .with_message(&error),
             );
             return;
@@ -554,7 +774,7 @@ impl Runtime {
         self.audit.emit(
             AuditEvent::new(kinds::CONNECTION_CLOSED)
                 .with_address(peer.ip())
-                .with_service("modbus-tcp")
+                .with_service(service)
                 .with_details(&[("reason", why.as_str()), ("idle_timeout_ms", idle.as_str())]),
         );
     }
