@@ -3,10 +3,10 @@
 //! "independent crates"); this is the plain-data meeting point.
 
 use gateway_policy::authorization::{Access, AuthorizationPolicy, Decision, Request, Table};
+use modbus_core::ExceptionCode;
 use modbus_core::gateway::ConnectionId;
 use modbus_core::pdu::Request as ModbusRequest;
 use modbus_core::types::UnitId;
-use modbus_core::ExceptionCode;
 
 /// `request` as the policy sees it. Counts above 65535 cannot be decoded, so the conversions
 /// do not saturate in practice.
@@ -121,6 +121,7 @@ fn details(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use modbus_core::pdu::Registers;

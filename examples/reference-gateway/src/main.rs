@@ -78,6 +78,12 @@ struct RunArgs {
     /// Priority Modbus TCP address (listen.priority).
     #[arg(long, value_name = "ADDR:PORT", value_parser = socket_address)]
     priority_listen: Option<SocketAddr>,
+    /// Modbus/TCP Security address (tls.listen), such as 127.0.0.1:8020 or 0.0.0.0:802.
+    #[arg(long, value_name = "ADDR:PORT", value_parser = socket_address)]
+    tls_listen: Option<SocketAddr>,
+    /// Directory of the bench CA (tls.data_dir).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Serial device of the RTU line; routes unit ids 1-247 to it (serial.port).
     #[arg(long, value_name = "PATH")]
     serial: Option<String>,
@@ -225,8 +231,14 @@ fn issue_client(args: &IssueClientArgs) -> Result<ExitCode, String> {
         .clone()
         .or_else(|| args.role.clone())
         .unwrap_or_else(|| "modbus-client".to_owned());
-    let (certificate, key) =
-        tls::issue_client(tls, args.role.as_deref(), &name, &args.out, args.days, now())?;
+    let (certificate, key) = tls::issue_client(
+        tls,
+        args.role.as_deref(),
+        &name,
+        &args.out,
+        args.days,
+        now(),
+    )?;
     println!("wrote {} and {}", certificate.display(), key.display());
     println!(
         "try: openssl s_client -connect {} -cert {} -key {} -CAfile {}",
@@ -258,6 +270,14 @@ fn apply(config: &mut Config, args: &RunArgs) {
     }
     if let Some(priority) = args.priority_listen {
         config.listen.priority = Some(priority);
+    }
+    if let Some(tls) = &mut config.tls {
+        if let Some(listen) = args.tls_listen {
+            tls.listen = listen;
+        }
+        if let Some(dir) = &args.data_dir {
+            tls.data_dir.clone_from(dir);
+        }
     }
     if let Some(path) = &args.serial {
         config.serial.port.clone_from(path);

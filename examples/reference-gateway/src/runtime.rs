@@ -23,10 +23,10 @@ use gateway_policy::authorization::AuthorizationPolicy;
 
 use crate::audit::{Audit, kinds};
 use crate::authorize::{self, Denied};
-use crate::tls::{Session, TlsClient, TlsFailure, TlsServer};
 use crate::config::{self, Config, Engine};
 use crate::line::SimulatedLine;
 use crate::serial::{Backoff, Drained, News, SerialLine};
+use crate::tls::{Session, TlsClient, TlsFailure, TlsServer};
 
 const LINE: ChannelId = ChannelId(0);
 /// Bytes a client may send ahead of the gateway before it is disconnected as a flood (the
@@ -371,7 +371,10 @@ impl Socket {
             Self::Plain(stream) => {
                 let _ = stream.shutdown(Shutdown::Both);
             }
-            Self::Tls(session) => session.lock().unwrap_or_else(PoisonError::into_inner).close(),
+            Self::Tls(session) => session
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .close(),
         }
     }
 
@@ -538,7 +541,10 @@ impl Runtime {
             version,
         } = client;
         let Ok(id) = self.gateway.handle_tcp_open(peer, Lane::Standard, now) else {
-            session.lock().unwrap_or_else(PoisonError::into_inner).close();
+            session
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .close();
             self.drain();
             return;
         };
@@ -664,7 +670,10 @@ impl Runtime {
     /// Audits the requests the role policy denied.
     fn report_denied(&mut self) {
         for denied in std::mem::take(&mut self.denied) {
-            let peer = self.clients.get(&denied.connection).map(|client| client.peer);
+            let peer = self
+                .clients
+                .get(&denied.connection)
+                .map(|client| client.peer);
             let details: Vec<(&str, &str)> = denied
                 .details
                 .iter()

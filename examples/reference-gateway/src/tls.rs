@@ -147,15 +147,13 @@ impl TlsServer {
         let roots = match &tls.client_ca {
             Some(path) => {
                 let pem = read(path)?;
-                let roots = TrustedRoots::from_pem(&pem, &limits)
-                    .map_err(|err| format!("tls.client_ca: {}: {err}", path.display()))?;
-                roots
+                TrustedRoots::from_pem(&pem, &limits)
+                    .map_err(|err| format!("tls.client_ca: {}: {err}", path.display()))?
             }
             None => {
                 let ca = bench()?;
-                let roots = TrustedRoots::from_pem(ca.pem.as_bytes(), &limits)
-                    .map_err(|err| format!("the bench CA: {err}"))?;
-                roots
+                TrustedRoots::from_pem(ca.pem.as_bytes(), &limits)
+                    .map_err(|err| format!("the bench CA: {err}"))?
             }
         };
         let (chain, key, describe) = match &tls.certificate {
@@ -167,12 +165,12 @@ impl TlsServer {
                 }
                 let (chain, key) = credentials(&pem)
                     .map_err(|err| format!("tls.certificate: {}: {err}", path.display()))?;
-                if let Some(warning) =
-                    check_own(&chain, &roots, tls.listen, now, clock_trusted)?
-                {
+                if let Some(warning) = check_own(&chain, &roots, tls.listen, now, clock_trusted)? {
                     warnings.push(warning);
                 }
-                let subject = chain.first().map_or_else(String::new, |c| c.subject.text.clone());
+                let subject = chain
+                    .first()
+                    .map_or_else(String::new, |c| c.subject.text.clone());
                 (chain, key, format!("{subject} from {}", path.display()))
             }
             None => {
@@ -182,8 +180,14 @@ impl TlsServer {
                 pem.extend(issued.private_key_pem.as_bytes());
                 let (chain, key) =
                     credentials(&pem).map_err(|err| format!("the device certificate: {err}"))?;
-                let subject = chain.first().map_or_else(String::new, |c| c.subject.text.clone());
-                (chain, key, format!("{subject}, issued at start by the bench CA"))
+                let subject = chain
+                    .first()
+                    .map_or_else(String::new, |c| c.subject.text.clone());
+                (
+                    chain,
+                    key,
+                    format!("{subject}, issued at start by the bench CA"),
+                )
             }
         };
         let ders = chain
@@ -348,17 +352,13 @@ pub(crate) fn read_session(
             let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
             let mut records = &buf[..n];
             while !records.is_empty() {
-                let taken = match session.connection.read_tls(&mut records) {
-                    Ok(taken) => taken,
-                    Err(_) => break 'read,
+                let Ok(taken) = session.connection.read_tls(&mut records) else {
+                    break 'read;
                 };
-                let state = match session.connection.process_new_packets() {
-                    Ok(state) => state,
-                    Err(_) => {
-                        // The alert rustls queued for the error goes out before the close.
-                        let _ = session.flush();
-                        break 'read;
-                    }
+                let Ok(state) = session.connection.process_new_packets() else {
+                    // The alert rustls queued for the error goes out before the close.
+                    let _ = session.flush();
+                    break 'read;
                 };
                 let pending = state.plaintext_bytes_to_read();
                 closed |= state.peer_has_closed();
@@ -439,20 +439,26 @@ impl ClientCertVerifier for Verifier {
             )),
             Ok(presented) => {
                 let now = UnixTime::from_secs(now.as_secs());
-                peer::check_client(&presented, &self.roots, now, self.clock_trusted, &self.policy)
-                    .map_err(|refusal| {
-                        let leaf = presented.first();
-                        (
-                            Refusal {
-                                check: refusal.check(),
-                                reason: refusal.to_string(),
-                                subject: leaf.map_or_else(String::new, |c| c.subject.text.clone()),
-                                fingerprint: leaf
-                                    .map_or_else(String::new, |c| c.fingerprint.to_string()),
-                            },
-                            alert(&refusal),
-                        )
-                    })
+                peer::check_client(
+                    &presented,
+                    &self.roots,
+                    now,
+                    self.clock_trusted,
+                    &self.policy,
+                )
+                .map_err(|refusal| {
+                    let leaf = presented.first();
+                    (
+                        Refusal {
+                            check: refusal.check(),
+                            reason: refusal.to_string(),
+                            subject: leaf.map_or_else(String::new, |c| c.subject.text.clone()),
+                            fingerprint: leaf
+                                .map_or_else(String::new, |c| c.fingerprint.to_string()),
+                        },
+                        alert(&refusal),
+                    )
+                })
             }
         };
         let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
@@ -556,7 +562,12 @@ fn check_own(
     };
     // The chain's own top, when it is a CA, and the client CA bundle.
     let mut anchors: Vec<Certificate> = client_roots.certificates().to_vec();
-    anchors.extend(chain.iter().filter(|c| c.is_ca() && c.is_self_signed()).cloned());
+    anchors.extend(
+        chain
+            .iter()
+            .filter(|c| c.is_ca() && c.is_self_signed())
+            .cloned(),
+    );
     let roots = TrustedRoots::new(anchors).map_err(|err| format!("tls.certificate: {err}"))?;
     let policy = PeerPolicy::RECOMMENDED;
     match peer::check_server(chain, &roots, &names, now, clock_trusted, &policy) {
@@ -581,8 +592,8 @@ pub(crate) fn bench_ca(
     if certificate.exists() || key.exists() {
         let pem = fs::read_to_string(&certificate)
             .map_err(|err| format!("{}: {err}", certificate.display()))?;
-        let private_key_pem = fs::read_to_string(&key)
-            .map_err(|err| format!("{}: {err}", key.display()))?;
+        let private_key_pem =
+            fs::read_to_string(&key).map_err(|err| format!("{}: {err}", key.display()))?;
         return Ok(Generated {
             pem,
             private_key_pem: private_key_pem.into(),
@@ -678,7 +689,8 @@ pub(crate) fn issue_client(
     let issued = generate::issue(&request, &ca, now, true).map_err(|err| err.to_string())?;
     let (certificate, key) = (out.with_extension("pem"), out.with_extension("key"));
     write_secret(&key, issued.private_key_pem.as_bytes())?;
-    fs::write(&certificate, &issued.pem).map_err(|err| format!("{}: {err}", certificate.display()))?;
+    fs::write(&certificate, &issued.pem)
+        .map_err(|err| format!("{}: {err}", certificate.display()))?;
     Ok((certificate, key))
 }
 

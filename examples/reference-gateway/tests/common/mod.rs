@@ -83,12 +83,17 @@ pub(crate) struct Gateway {
     pub(crate) seen: Vec<String>,
     /// The Modbus TCP port.
     pub(crate) port: u16,
+    /// The Modbus/TCP Security port, when the configuration has `[tls]`.
+    pub(crate) tls_port: u16,
+    /// Where its bench CA is.
+    pub(crate) data_dir: PathBuf,
 }
 
 impl Drop for Gateway {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 
@@ -96,10 +101,27 @@ impl Gateway {
     /// Starts `reference-gateway run` on free loopback ports with `args` added, and waits for
     /// it to listen.
     pub(crate) fn start(args: &[&str]) -> Self {
-        let (port, priority) = (free_port(), free_port());
+        let (port, priority, tls_port) = (free_port(), free_port(), free_port());
         let listen = format!("127.0.0.1:{port}");
         let priority = format!("127.0.0.1:{priority}");
-        let mut all = vec!["run", "--listen", &listen, "--priority-listen", &priority];
+        let tls = format!("127.0.0.1:{tls_port}");
+        // The bench CA of each gateway in a directory of its own.
+        let data_dir = std::env::temp_dir().join(format!(
+            "reference-gateway-data-{}-{port}",
+            std::process::id()
+        ));
+        let data_dir = data_dir.to_str().unwrap().to_owned();
+        let mut all = vec![
+            "run",
+            "--listen",
+            &listen,
+            "--priority-listen",
+            &priority,
+            "--tls-listen",
+            &tls,
+            "--data-dir",
+            &data_dir,
+        ];
         all.extend(args);
         let mut child = Command::new(BINARY)
             .args(&all)
@@ -121,6 +143,8 @@ impl Gateway {
             lines,
             seen: Vec::new(),
             port,
+            tls_port,
+            data_dir: PathBuf::from(data_dir),
         };
         gateway.wait_for("the start event", |line| line.contains("COLD_START"));
         gateway
