@@ -111,6 +111,15 @@ impl core::fmt::Debug for Generated {
     }
 }
 
+impl Generated {
+    fn new(certificate: &rcgen::Certificate, key: &KeyPair) -> Self {
+        Self {
+            pem: certificate.pem(),
+            private_key_pem: Zeroizing::new(key.serialize_pem()),
+        }
+    }
+}
+
 /// Why nothing was generated.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -166,10 +175,7 @@ pub fn self_signed(
     params.extended_key_usages = alloc::vec![ExtendedKeyUsagePurpose::ServerAuth];
     let key = key_pair(request.algorithm)?;
     let certificate = params.self_signed(&key).map_err(backend)?;
-    Ok(Generated {
-        pem: certificate.pem(),
-        private_key_pem: Zeroizing::new(key.serialize_pem()),
-    })
+    Ok(Generated::new(&certificate, &key))
 }
 
 /// What a certificate issued by [`issue`] is for.
@@ -233,10 +239,7 @@ pub fn certificate_authority(
     params.key_usages = alloc::vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let key = key_pair(Algorithm::EcdsaP256)?;
     let certificate = params.self_signed(&key).map_err(backend)?;
-    Ok(Generated {
-        pem: certificate.pem(),
-        private_key_pem: Zeroizing::new(key.serialize_pem()),
-    })
+    Ok(Generated::new(&certificate, &key))
 }
 
 /// Issues a certificate for `request` at `now`, signed by the CA whose certificate and key
@@ -282,10 +285,7 @@ pub fn issue(
     }
     let key = key_pair(request.algorithm)?;
     let certificate = params.signed_by(&key, &issuer).map_err(backend)?;
-    Ok(Generated {
-        pem: certificate.pem(),
-        private_key_pem: Zeroizing::new(key.serialize_pem()),
-    })
+    Ok(Generated::new(&certificate, &key))
 }
 
 /// The CA of `ca`, after checking that its certificate is a CA's and its key is that
