@@ -6,7 +6,7 @@
 //! audit log, need to know *which* check refused a peer, so [`check_client`] and
 //! [`check_server`] run the checks one by one and stop at the first that fails:
 //!
-//! 1. **Trust and dates** ([`chain`](crate::chain)): the path to one of the
+//! 1. **Trust and dates** (the [`chain`] module): the path to one of the
 //!    [`TrustedRoots`] verifies with rustls-webpki, and every certificate on it, the root
 //!    included, is within its dates at `now` on a trusted clock.
 //! 2. **Key usage**: a keyUsage extension, when present, allows digitalSignature (what a TLS
