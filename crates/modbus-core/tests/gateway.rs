@@ -270,6 +270,41 @@ fn no_route_is_answered_with_0x0a_or_silence() {
 }
 
 #[test]
+fn answers_the_gateway_makes_itself_wait_for_earlier_requests_of_their_connection_only() {
+    let mut world = world(&config(0), vec![SimSlave::new(1)]);
+    let pipelining = world.connect(Lane::Standard);
+    let other = world.connect(Lane::Standard);
+    // A line request, then one without a route (0x0A) and one to the gateway's own unit id,
+    // both ready long before the line answers; and another client's request without a route.
+    let mut burst = read(1, 1, 0, 1);
+    burst.extend(read(2, 50, 0, 1));
+    burst.extend(read(3, 255, 0, 1));
+    world.send(pipelining, &burst);
+    world.send(other, &read(7, 50, 0, 1));
+    world.run();
+
+    let order: Vec<_> = world.answers[&pipelining]
+        .iter()
+        .map(|a| (parse_answer(a).0, exception_of(a)))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (1, None),
+            (2, Some(GATEWAY_PATH_UNAVAILABLE)),
+            (3, Some(0x01))
+        ]
+    );
+    // The other client's 0x0A left before the line's answer to the first.
+    let sent: Vec<_> = world
+        .sent_order
+        .iter()
+        .map(|(connection, tid)| (*connection == other, *tid))
+        .collect();
+    assert_eq!(sent[0], (true, 7), "{sent:?}");
+}
+
+#[test]
 fn pipelined_requests_share_the_line_one_at_a_time_and_keep_their_ids() {
     let mut world = world(&config(0), vec![SimSlave::new(1), SimSlave::new(2)]);
     let client = world.connect(Lane::Standard);
@@ -323,11 +358,11 @@ fn a_denied_request_is_answered_with_the_hooks_exception_and_never_reaches_the_l
     let frames = world.frames(LINE);
     assert_eq!(frames.len(), 2, "only the two reads go out");
     assert!(frames.iter().all(|f| f.bytes[1] == 0x03));
-    let mut answers: Vec<_> = world.answers[&client]
+    // In request order: the denial of 2 waits for the answer of 1 from the line.
+    let answers: Vec<_> = world.answers[&client]
         .iter()
         .map(|a| (parse_answer(a).0, exception_of(a)))
         .collect();
-    answers.sort_unstable();
     assert_eq!(
         answers,
         [(1, None), (2, Some(0x01)), (3, None), (4, Some(0x01))]

@@ -7,10 +7,9 @@
 //! request is answered with the exception the hook returns (MB-TCP-Security asks for 01
 //! Illegal Function), with the request's transaction id, through the same request slot as
 //! every other answer: it counts against [`Limits::max_pending_per_connection`], never
-//! reaches a line, and is reported as [`Event::RequestDenied`]. Like every answer the gateway
-//! makes itself (0x0A, 06), it is sent as soon as it is ready, so it can overtake an earlier
-//! request of the same connection that is still waiting for its serial line; MBAP clients
-//! pair answers by transaction id.
+//! reaches a line, and is reported as [`Event::RequestDenied`]. Like every answer, it leaves in the
+//! order the connection's requests arrived: after the answers of earlier requests still on
+//! their serial line, so that a pipelining client gets its answers in order.
 //!
 //! [`Limits::max_pending_per_connection`]: super::Limits::max_pending_per_connection
 //! [`Event::RequestDenied`]: super::Event::RequestDenied

@@ -86,6 +86,10 @@
 //! - **Authorisation.** [`Gateway::handle_tcp_bytes_authorized`] asks an [`Authorize`] hook
 //!   about each decoded request (the gateway's own unit id included) before routing it; a
 //!   denied one is answered with the hook's exception (01 for Modbus/TCP Security).
+//! - **Answers in request order.** A connection's answers leave in the order its requests
+//!   arrived, those the gateway makes itself (0x0A, 06, 01, a malformed request's exception,
+//!   its own unit id's) included: a pipelining client that reads its answers in order never
+//!   takes one for another. Different connections do not wait for each other.
 //! - **Scheduling.** Each line carries one request at a time. The next request is the
 //!   priority lane's oldest, else the oldest of the connection after the one served last
 //!   (turns between connections), and a retry always goes before new requests. A request

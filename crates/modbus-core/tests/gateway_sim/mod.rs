@@ -192,6 +192,8 @@ pub struct World {
     seq: u64,
     /// Answers received per client connection, in order.
     pub answers: BTreeMap<ConnectionId, Vec<Vec<u8>>>,
+    /// Every answer to a client, in the order they left: connection and transaction id.
+    pub sent_order: Vec<(ConnectionId, u16)>,
     /// Every frame the gateway put on a serial line.
     pub wire: Vec<WireFrame>,
     pub closed: Vec<(ConnectionId, CloseReason)>,
@@ -223,6 +225,7 @@ impl World {
             pending: BinaryHeap::new(),
             seq: 0,
             answers: BTreeMap::new(),
+            sent_order: Vec::new(),
             wire: Vec::new(),
             closed: Vec::new(),
             events: Vec::new(),
@@ -315,6 +318,8 @@ impl World {
                     if let Some(&server) = self.upstream.get(&connection) {
                         self.server_receives(server, connection, bytes);
                     } else {
+                        let transaction_id = parse_answer(&bytes).0;
+                        self.sent_order.push((connection, transaction_id));
                         self.answers.entry(connection).or_default().push(bytes);
                     }
                 }

@@ -497,7 +497,7 @@ impl<const CHANNELS: usize, const CONNECTIONS: usize, const SLOTS: usize>
         if let Some(connection) = self.connections.wanting_action() {
             return self.connection_action(connection, now);
         }
-        if let Some(id) = self.slots.oldest(|slot| slot.state == SlotState::Answered) {
+        if let Some(id) = self.slots.next_answer() {
             return self.transmit_answer(id, now);
         }
         if let Some(id) = self.sendable_upstream_slot() {

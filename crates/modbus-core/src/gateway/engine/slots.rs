@@ -249,6 +249,22 @@ impl<const N: usize> Slots<N> {
         self.first_by(wanted, Slot::seq)
     }
 
+    /// The earliest-arrived answer that may leave. A client's answers leave in the order its
+    /// requests arrived: one the gateway made itself (a denial, 0x0A, a malformed request's
+    /// exception) waits for the client's earlier requests still on their line, so that a
+    /// pipelining client that reads answers in order gets each its own.
+    pub(super) fn next_answer(&self) -> Option<SlotId> {
+        self.oldest(|slot| slot.state == SlotState::Answered && !self.answers_earlier(slot))
+    }
+
+    /// Whether a request of `slot`'s client that arrived before it is still unanswered.
+    fn answers_earlier(&self, slot: &Slot) -> bool {
+        matches!(slot.owner, Owner::Client(_))
+            && self.table.iter().any(|other| {
+                other.seq < slot.seq && other.state != SlotState::Free && other.owner == slot.owner
+            })
+    }
+
     /// The slot `wanted` takes with the lowest `rank`.
     pub(super) fn first_by<K: Ord>(
         &self,
