@@ -161,6 +161,9 @@ struct IssueClientArgs {
     /// Subject common name; the role's name by default.
     #[arg(long, value_name = "CN")]
     name: Option<String>,
+    /// Directory of the bench CA (tls.data_dir), as given to `run --data-dir`.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Where to write: OUT.pem and OUT.key (refused if either exists).
     #[arg(long, value_name = "OUT")]
     out: PathBuf,
@@ -221,11 +224,15 @@ fn main() -> ExitCode {
 }
 
 fn issue_client(args: &IssueClientArgs) -> Result<ExitCode, String> {
-    let (config, _) = load(args.config.as_deref())?;
+    let (mut config, _) = load(args.config.as_deref())?;
     let tls = config
         .tls
-        .as_ref()
+        .as_mut()
         .ok_or("the configuration has no [tls] section, so no bench CA")?;
+    if let Some(dir) = &args.data_dir {
+        tls.data_dir.clone_from(dir);
+    }
+    let tls = &*tls;
     let name = args
         .name
         .clone()

@@ -57,7 +57,7 @@ const TLS13_ONLY: &[&SupportedProtocolVersion] = &[&rustls::version::TLS13];
 #[derive(Debug)]
 pub(crate) struct TlsServer {
     provider: Arc<CryptoProvider>,
-    versions: &'static [&'static SupportedProtocolVersion],
+    min_version: TlsVersion,
     certified: Arc<CertifiedKey>,
     roots: Arc<TrustedRoots>,
     hints: Vec<DistinguishedName>,
@@ -202,10 +202,7 @@ impl TlsServer {
             .map(|root| DistinguishedName::from(root.subject.der().to_vec()))
             .collect();
         Ok(Self {
-            versions: match tls.min_version {
-                TlsVersion::Tls1_2 => rustls::ALL_VERSIONS,
-                TlsVersion::Tls1_3 => TLS13_ONLY,
-            },
+            min_version: tls.min_version,
             provider,
             certified: Arc::new(certified),
             roots: Arc::new(roots),
@@ -256,7 +253,7 @@ impl TlsServer {
     }
 
     /// Runs the handshake of one connection.
-    fn handshake(&self, mut stream: TcpStream, peer: SocketAddr) -> Result<TlsClient, TlsFailure> {
+    fn handshake(&self, stream: TcpStream, peer: SocketAddr) -> Result<TlsClient, TlsFailure> {
         let outcome = Arc::new(Mutex::new(None));
         let verifier = Arc::new(Verifier {
             roots: Arc::clone(&self.roots),
@@ -267,13 +264,17 @@ impl TlsServer {
             outcome: Arc::clone(&outcome),
         });
         let config = ServerConfig::builder_with_provider(Arc::clone(&self.provider))
-            .with_protocol_versions(self.versions)
+            .with_protocol_versions(match self.min_version {
+                TlsVersion::Tls1_2 => rustls::ALL_VERSIONS,
+                TlsVersion::Tls1_3 => TLS13_ONLY,
+            })
             .map_err(|err| TlsFailure::Handshake(err.to_string()))?
             .with_client_cert_verifier(verifier)
             .with_cert_resolver(Arc::new(Resolver(Arc::clone(&self.certified))));
         let mut connection = ServerConnection::new(Arc::new(config))
             .map_err(|err| TlsFailure::Handshake(err.to_string()))?;
         let deadline = Instant::now() + self.timeout;
+        let mut stream = Recording::new(stream);
         while connection.is_handshaking() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -282,8 +283,8 @@ impl TlsServer {
                     self.timeout.as_millis()
                 )));
             }
-            let _ = stream.set_read_timeout(Some(left));
-            let _ = stream.set_write_timeout(Some(left));
+            let _ = stream.stream.set_read_timeout(Some(left));
+            let _ = stream.stream.set_write_timeout(Some(left));
             if let Err(err) = connection.complete_io(&mut stream) {
                 let refused = outcome
                     .lock()
@@ -292,7 +293,7 @@ impl TlsServer {
                     .and_then(Result::err);
                 return Err(match refused {
                     Some(refusal) => TlsFailure::Refused(refusal),
-                    None => TlsFailure::Handshake(handshake_reason(&err)),
+                    None => TlsFailure::Handshake(self.handshake_reason(&err, stream.hello())),
                 });
             }
         }
@@ -302,6 +303,7 @@ impl TlsServer {
             .take()
             .and_then(Result::ok)
             .ok_or_else(|| TlsFailure::Handshake("no client certificate was verified".into()))?;
+        let stream = stream.stream;
         let _ = stream.set_read_timeout(None);
         let _ = stream.set_write_timeout(None);
         let version = connection
@@ -323,12 +325,90 @@ impl TlsServer {
     }
 }
 
-/// Why `complete_io` failed, in the TLS library's words (its error inside the I/O error).
-fn handshake_reason(err: &io::Error) -> String {
-    match err.kind() {
-        io::ErrorKind::UnexpectedEof => "the client closed the connection".to_owned(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => "the handshake timed out".into(),
-        _ => err.to_string(),
+impl TlsServer {
+    /// Why `complete_io` failed: a client too old for the minimum version said so (rustls
+    /// would name the first missing TLS 1.2 extension instead), else the TLS library's words.
+    fn handshake_reason(&self, err: &io::Error, hello: Option<u16>) -> String {
+        let lowest = match self.min_version {
+            TlsVersion::Tls1_2 => "TLS 1.2",
+            TlsVersion::Tls1_3 => "TLS 1.3",
+        };
+        match (err.kind(), hello) {
+            (io::ErrorKind::UnexpectedEof, _) => "the client closed the connection".to_owned(),
+            (io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut, _) => {
+                "the handshake timed out".to_owned()
+            }
+            (_, Some(version @ ..0x0303)) => format!(
+                "the client offers {} at most; this server accepts {lowest} or newer",
+                version_name(version)
+            ),
+            _ => err.to_string(),
+        }
+    }
+}
+
+/// The highest version a ClientHello's `legacy_version` (RFC 8446 4.1.2) names, as TLS
+/// spells it: 0x0300 SSL 3.0 to 0x0303 TLS 1.2 (which TLS 1.3 clients send too).
+fn version_name(version: u16) -> String {
+    match version {
+        0x0300 => "SSL 3.0".to_owned(),
+        0x0301..=0x0304 => format!("TLS 1.{}", version - 0x0301),
+        _ => format!("version {version:#06x}"),
+    }
+}
+
+/// A socket that keeps the first bytes the client sent: the ClientHello's record and
+/// handshake headers and its version, for the audit trail of a failed handshake.
+struct Recording {
+    stream: TcpStream,
+    first: [u8; 11],
+    len: usize,
+}
+
+impl Recording {
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream,
+            first: [0; 11],
+            len: 0,
+        }
+    }
+
+    /// The ClientHello's `legacy_version`, when the first record was one.
+    fn hello(&self) -> Option<u16> {
+        match self.first {
+            // handshake record, any version, length; client_hello, length; version.
+            [0x16, _, _, _, _, 0x01, _, _, _, major, minor] if self.len == 11 => {
+                Some(u16::from_be_bytes([major, minor]))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.stream.read(buf)?;
+        let new = buf.get(..n).unwrap_or_default();
+        let keep = (self.first.len() - self.len).min(new.len());
+        if let (Some(to), Some(from)) = (
+            self.first.get_mut(self.len..self.len + keep),
+            new.get(..keep),
+        ) {
+            to.copy_from_slice(from);
+            self.len += keep;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for Recording {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
     }
 }
 
@@ -341,53 +421,54 @@ pub(crate) fn read_session(
     inbox: &Sender<Message>,
 ) {
     let mut buf = [0u8; 4096];
-    'read: loop {
-        let n = match socket.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let mut plaintext = Vec::new();
-        let mut closed = false;
-        {
-            let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut records = &buf[..n];
-            while !records.is_empty() {
-                let Ok(taken) = session.connection.read_tls(&mut records) else {
-                    break 'read;
-                };
-                let Ok(state) = session.connection.process_new_packets() else {
-                    // The alert rustls queued for the error goes out before the close.
-                    let _ = session.flush();
-                    break 'read;
-                };
-                let pending = state.plaintext_bytes_to_read();
-                closed |= state.peer_has_closed();
-                let start = plaintext.len();
-                plaintext.resize(start + pending, 0);
-                if session
-                    .connection
-                    .reader()
-                    .read_exact(&mut plaintext[start..])
-                    .is_err()
-                {
-                    break 'read;
-                }
-                if taken == 0 && pending == 0 {
-                    break;
-                }
-            }
-            if session.flush().is_err() {
-                break;
-            }
-        }
+    // First what rustls holds already: the handshake's last read may have brought the
+    // client's first requests with its Finished, and no more bytes may come until they are
+    // answered.
+    let mut n = 0;
+    while let Some((plaintext, closed)) = take_records(session, &buf[..n]) {
         if !plaintext.is_empty() && inbox.send(Message::Bytes(id, plaintext)).is_err() {
             return;
         }
         if closed {
             break;
         }
+        n = match socket.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
     }
     let _ = inbox.send(Message::Closed(id));
+}
+
+/// Gives `records` to rustls: the plaintext it then has, and whether the client closed;
+/// `None` when the connection is broken (rustls' alert for it sent).
+fn take_records(session: &Mutex<Session>, mut records: &[u8]) -> Option<(Vec<u8>, bool)> {
+    let mut session = session.lock().unwrap_or_else(PoisonError::into_inner);
+    let (mut plaintext, mut closed) = (Vec::new(), false);
+    loop {
+        let taken = match records {
+            [] => 0,
+            _ => session.connection.read_tls(&mut records).ok()?,
+        };
+        let Ok(state) = session.connection.process_new_packets() else {
+            let _ = session.flush();
+            return None;
+        };
+        let pending = state.plaintext_bytes_to_read();
+        closed |= state.peer_has_closed();
+        let start = plaintext.len();
+        plaintext.resize(start + pending, 0);
+        session
+            .connection
+            .reader()
+            .read_exact(&mut plaintext[start..])
+            .ok()?;
+        if records.is_empty() || (taken == 0 && pending == 0) {
+            break;
+        }
+    }
+    session.flush().ok()?;
+    Some((plaintext, closed))
 }
 
 /// The device's certificate, whatever the client's SNI.
