@@ -242,3 +242,29 @@ pub(crate) fn run(args: &[&str], stdin: &str) -> (ExitStatus, String, String) {
     };
     (status, stdout.join().unwrap(), stderr.join().unwrap())
 }
+
+/// Whether `probe` runs and succeeds; when not, a test says so and passes, unless the
+/// environment variable `require` is set, as `.ci/run` sets it.
+pub(crate) fn installed(probe: &mut Command, require: &str, missing: &str) -> bool {
+    let found = probe
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !found {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{missing}, and {require} is set"
+        );
+        skipped(missing);
+    }
+    found
+}
+
+/// Says on the terminal that a test did not run its check: straight to standard error,
+/// which the test harness does not capture, so `cargo test` shows it beside the `ok`.
+pub(crate) fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}

@@ -26,20 +26,11 @@ impl Drop for Socat {
 /// Whether socat is installed; without it a test says so and passes, unless
 /// `REFERENCE_GATEWAY_REQUIRE_SOCAT` is set, as `.ci/run` does.
 pub(crate) fn socat_installed() -> bool {
-    let found = Command::new("socat")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
-    if !found {
-        assert!(
-            std::env::var_os("REFERENCE_GATEWAY_REQUIRE_SOCAT").is_none(),
-            "socat is required here but not installed"
-        );
-        skipped("socat not installed: skipping (install the Debian package socat)");
-    }
-    found
+    super::installed(
+        Command::new("socat").arg("-V"),
+        "REFERENCE_GATEWAY_REQUIRE_SOCAT",
+        "socat not installed (install the Debian package socat)",
+    )
 }
 
 /// A new pair whose ends are linked as `a` and `b` in `dir`.
@@ -175,11 +166,4 @@ pub(crate) fn serve(path: &Path, baud: u32, device: &Device) -> tokio::task::Joi
     tokio::spawn(async move {
         let _ = server.serve_forever(device).await;
     })
-}
-
-/// Says on the terminal that a test did not run its check: straight to standard error,
-/// which the test harness does not capture, so `cargo test` shows it beside the `ok`.
-fn skipped(why: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {}: {why}", module_path!());
 }
