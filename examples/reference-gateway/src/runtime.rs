@@ -33,7 +33,7 @@ const LINE: ChannelId = ChannelId(0);
 /// engine applies back-pressure per request; this bounds what the reader threads buffer).
 const MAX_BACKLOG: usize = 16 * 1024;
 /// The pause after a failed `accept`.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What the other threads tell the engine thread.
 pub(crate) enum Message {
@@ -74,6 +74,9 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
             for stream in listener.incoming() {
                 match stream {
                     Ok(stream) => {
+                        // Answers are small and each is one write: send it now, not after
+                        // the client's delayed acknowledgement of the previous one.
+                        let _ = stream.set_nodelay(true);
                         if inbox.send(Message::Open(stream, lane)).is_err() {
                             return;
                         }
@@ -226,8 +229,9 @@ fn print_banner(config: &Config, origin: &config::Origin, line: &Line, tls: Opti
                 let _ = writeln!(
                     out,
                     "  client certificates from the bench CA {}; get one with:\n    \
-                     reference-gateway certs issue-client --role viewer --out viewer",
-                    settings.data_dir.join("bench-ca.pem").display()
+                     reference-gateway certs issue-client --data-dir {} --role viewer --out viewer",
+                    settings.data_dir.join("bench-ca.pem").display(),
+                    settings.data_dir.display()
                 );
             }
         }

@@ -46,7 +46,7 @@ use rustls::{
 };
 
 use crate::config::{Tls, TlsVersion};
-use crate::runtime::Message;
+use crate::runtime::{ACCEPT_BACKOFF, Message};
 
 const BENCH_CA: &str = "bench-ca.pem";
 const BENCH_CA_KEY: &str = "bench-ca.key";
@@ -228,9 +228,12 @@ impl TlsServer {
     ) {
         for stream in listener.incoming() {
             let Ok(stream) = stream else {
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(ACCEPT_BACKOFF);
                 continue;
             };
+            // A handshake flight is several writes: without this, Nagle holds each after the
+            // first until the client's delayed acknowledgement (40 ms on Linux).
+            let _ = stream.set_nodelay(true);
             let Ok(peer) = stream.peer_addr() else {
                 continue;
             };
