@@ -7,10 +7,11 @@ use std::process::ExitCode;
 use gateway_audit::event::{EventKind, Kind};
 use gateway_certs::status::CertStatus;
 use gateway_certs::store::{Origin as CertOrigin, Source, Store};
+use gateway_policy::authorization::AuthorizationLint;
 use gateway_policy::dashboard::{
     self, AccountSummary, BackupSummary, BannerSummary, CertificateSummary, CertificateUsage,
-    CheckResult, DeviceSnapshot, EventGroup, EventRouting, FirmwareSummary, LoggingSummary,
-    OpenPort, Report, Severity,
+    CheckResult, ClientCa, DeviceSnapshot, EventGroup, EventRouting, FirmwareSummary,
+    LoggingSummary, ModbusSecuritySummary, OpenPort, Report, Severity, TlsVersion,
 };
 use gateway_policy::password::storage::{HashBounds, HashParams, Hasher, SALT_LEN};
 use gateway_policy::password::{VENDOR_DEFAULTS, Verdict};
@@ -20,7 +21,7 @@ use gateway_policy::time::UnixTime;
 use crate::ReportFormat;
 use crate::audit::kinds;
 use crate::certs;
-use crate::config::Config;
+use crate::config::{self, Config};
 
 /// Prints the report; exit status 1 when a high- or critical-severity check fails.
 pub(crate) fn run(
@@ -120,6 +121,8 @@ fn snapshot(config: &Config, store: &Store, now: UnixTime) -> DeviceSnapshot {
     if snapshot.open_ports.is_none() {
         let mut ports = vec![config.listen.modbus_tcp];
         ports.extend(config.listen.priority);
+        // Modbus/TCP Security is Modbus TCP inside TLS: protocol traffic to the access list.
+        ports.extend(config.tls.as_ref().map(|tls| tls.listen));
         snapshot.open_ports = Some(
             ports
                 .iter()
@@ -132,6 +135,7 @@ fn snapshot(config: &Config, store: &Store, now: UnixTime) -> DeviceSnapshot {
                 .collect(),
         );
     }
+    snapshot.modbus_security = Some(modbus_security(config.tls.as_ref()));
     snapshot.access_list = Some(config.access_list.clone());
     snapshot.accounts = Some(accounts(config));
     snapshot.password_policy = Some((&config.password).into());
@@ -184,6 +188,44 @@ fn snapshot(config: &Config, store: &Store, now: UnixTime) -> DeviceSnapshot {
         syslog_server: config.audit.syslog.map(|target| target.to_string()),
     });
     snapshot
+}
+
+/// `[tls]` as the dashboard sees it; without the section, not in use.
+fn modbus_security(tls: Option<&config::Tls>) -> ModbusSecuritySummary {
+    let Some(tls) = tls else {
+        return ModbusSecuritySummary {
+            enabled: false,
+            min_tls: TlsVersion::Tls1_2,
+            client_ca: ClientCa::Missing,
+            roles_allowing_everything: Vec::new(),
+        };
+    };
+    let mut roles_allowing_everything: Vec<String> = Vec::new();
+    for lint in tls.policy.lints() {
+        if let AuthorizationLint::AllowsEverything(at) = lint {
+            let name = tls
+                .policy
+                .roles
+                .get(at.role)
+                .map(|role| role.name.to_string());
+            if let Some(name) = name.filter(|name| !roles_allowing_everything.contains(name)) {
+                roles_allowing_everything.push(name);
+            }
+        }
+    }
+    ModbusSecuritySummary {
+        enabled: true,
+        min_tls: match tls.min_version {
+            config::TlsVersion::Tls1_2 => TlsVersion::Tls1_2,
+            config::TlsVersion::Tls1_3 => TlsVersion::Tls1_3,
+        },
+        // Without a CA of the plant's, clients are verified against the bench CA.
+        client_ca: match tls.client_ca {
+            Some(_) => ClientCa::Operator,
+            None => ClientCa::Bench,
+        },
+        roles_allowing_everything,
+    }
 }
 
 /// The accounts, each checked against the vendor default passwords. The configuration loader

@@ -54,6 +54,11 @@ fn the_committed_example_loads_and_scans_clean_of_high_severity_failures() {
     assert_eq!(result("service.system_use_notification"), "pass");
     assert_eq!(result("https.min_tls"), "pass");
     assert_eq!(result("system.backup"), "pass");
+    // [tls] on the bench CA beside plain Modbus TCP: a try-out, with limited roles.
+    assert_eq!(result("modbus_security.min_tls"), "pass");
+    assert_eq!(result("modbus_security.role_policy"), "pass");
+    assert_eq!(result("modbus_security.client_ca"), "fail");
+    assert_eq!(result("modbus_security.plain_modbus"), "fail");
     // With no --config, the same file, embedded.
     let (embedded, same, _) = run(&["scan", "--format", "json", "--now", NOW], "");
     assert_eq!(embedded.code(), Some(0));
@@ -197,6 +202,44 @@ fn bad_configuration_files_are_refused_naming_the_setting() {
         stderr.contains("/nonexistent/gateway.toml: cannot read it"),
         "{stderr}"
     );
+}
+
+#[test]
+fn scan_sees_the_tls_role_policy_and_client_ca() {
+    let dir = TempDir::new("tls-scan");
+    let config = example_with(
+        &dir,
+        &[
+            // The viewer may now do anything, anywhere.
+            (
+                "functions = [\"01\", \"02\", \"03\", \"04\"]\naccess = \"read\"",
+                "functions = [\"*\"]",
+            ),
+            (
+                "# client_ca = \"plant-ca.pem\"",
+                "client_ca = \"plant-ca.pem\"",
+            ),
+        ],
+    );
+    let (status, stdout, stderr) = run(&["scan", "--config", &config, "--now", NOW], "");
+    assert_eq!(status.code(), Some(1), "{stdout}{stderr}");
+    // A finding's line and its evidence line.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let line = |id: &str| {
+        let at = lines
+            .iter()
+            .position(|line| line.contains(id))
+            .unwrap_or_else(|| panic!("{id}:\n{stdout}"));
+        lines[at..=at + 1].join("\n")
+    };
+    let role_policy = line("modbus_security.role_policy");
+    assert!(role_policy.contains("FAIL"), "{role_policy}");
+    assert!(
+        role_policy.contains("authorised for everything: viewer"),
+        "{role_policy}"
+    );
+    let client_ca = line("modbus_security.client_ca");
+    assert!(client_ca.contains("PASS"), "{client_ca}");
 }
 
 #[test]
