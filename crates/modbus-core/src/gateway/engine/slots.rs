@@ -254,14 +254,34 @@ impl<const N: usize> Slots<N> {
     /// exception) waits for the client's earlier requests still on their line, so that a
     /// pipelining client that reads answers in order gets each its own.
     pub(super) fn next_answer(&self) -> Option<SlotId> {
-        self.oldest(|slot| slot.state == SlotState::Answered && !self.answers_earlier(slot))
+        // One pass finds the oldest answer and the oldest busy slot: when they are the same,
+        // nothing can be ahead of it (the usual case, and the only one with one client).
+        let (mut oldest_busy, mut oldest_answer) = (u64::MAX, None);
+        for (index, slot) in self.table.iter().enumerate() {
+            if slot.state == SlotState::Free {
+                continue;
+            }
+            oldest_busy = oldest_busy.min(slot.seq);
+            if slot.state == SlotState::Answered
+                && oldest_answer.is_none_or(|(_, seq)| slot.seq < seq)
+            {
+                oldest_answer = Some((index, slot.seq));
+            }
+        }
+        match oldest_answer {
+            None => None,
+            Some((index, seq)) if seq == oldest_busy => Some(SlotId::at(index)),
+            Some(_) => {
+                self.oldest(|slot| slot.state == SlotState::Answered && !self.answers_earlier(slot))
+            }
+        }
     }
 
     /// Whether a request of `slot`'s client that arrived before it is still unanswered.
     fn answers_earlier(&self, slot: &Slot) -> bool {
         matches!(slot.owner, Owner::Client(_))
             && self.table.iter().any(|other| {
-                other.seq < slot.seq && other.state != SlotState::Free && other.owner == slot.owner
+                other.state != SlotState::Free && other.owner == slot.owner && other.seq < slot.seq
             })
     }
 
