@@ -40,6 +40,8 @@ pub enum Source {
     IotDevice,
     /// The Moxa DLM (device lifecycle management) client enrolment certificate.
     DlmClient,
+    /// The Modbus/TCP Security (MB-TCP-Security, port 802) server certificate.
+    ModbusTlsServer,
     /// A CA the device trusts: the "Trusted Root CA" tab.
     TrustedRootCa,
     /// Anything else the device presents.
@@ -55,6 +57,7 @@ impl Source {
             Self::IotEdgeDownstream => "Azure IoT Edge Downstream",
             Self::IotDevice => "Azure IoT Device",
             Self::DlmClient => "Moxa DLM Client",
+            Self::ModbusTlsServer => "Modbus/TCP Security Server",
             Self::TrustedRootCa => "Trusted Root CA",
             Self::Other => "Other",
         }

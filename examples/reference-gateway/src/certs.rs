@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use gateway_certs::certificate::Certificate;
 use gateway_certs::pem::{self, ImportLimits};
 use gateway_certs::status::{CertStatus, ExpiryWindow};
-use gateway_certs::store::{DefaultCertificates, Query, Store, StoreSettings, Tab};
+use gateway_certs::store::{DefaultCertificates, Query, Source, Store, StoreSettings, Tab};
 use gateway_certs::strength::{StrengthPolicy, Weakness};
 use gateway_policy::time::UnixTime;
 
@@ -62,8 +62,36 @@ pub(crate) fn load(config: &Config) -> (Store, Vec<LoadError>) {
             });
         }
     }
+    if let Some(tls) = &config.tls {
+        // The Modbus/TCP Security certificate, so that its expiry and strength are watched
+        // like the others'. Without one, the gateway issues itself a fresh one at start.
+        let files = tls.certificate.iter().chain(&tls.key);
+        let mut bundle = Vec::new();
+        let read = files.into_iter().try_for_each(|file| {
+            let bytes = std::fs::read(file).map_err(|err| LoadError {
+                setting: "tls.certificate".to_owned(),
+                message: format!("{}: {err}", file.display()),
+            })?;
+            bundle.extend_from_slice(&bytes);
+            bundle.push(b'\n');
+            Ok(())
+        });
+        let added = read.and_then(|()| match tls.certificate {
+            Some(_) => store
+                .add(TLS_CERTIFICATE, Source::ModbusTlsServer, &bundle)
+                .map_err(|err| LoadError {
+                    setting: "tls.certificate".to_owned(),
+                    message: err.to_string(),
+                }),
+            None => Ok(()),
+        });
+        errors.extend(added.err());
+    }
     (store, errors)
 }
+
+/// The store's name for `[tls]`'s certificate.
+const TLS_CERTIFICATE: &str = "tls.certificate";
 
 /// Lists the configuration's certificates, both tabs.
 pub(crate) fn list_config(config: &Config, now: UnixTime) -> Result<ExitCode, String> {

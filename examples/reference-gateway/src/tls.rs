@@ -618,6 +618,15 @@ fn credentials(pem: &[u8]) -> Result<(Vec<Certificate>, PrivateKeyDer<'static>),
             bundle.private_keys.len()
         ));
     };
+    // gateway-certs' words for a key that is not the certificate's, before rustls' own.
+    let public = gateway_certs::key::PublicKey::from_private_key(key)
+        .map_err(|err| format!("block {}: {err}", key.block))?;
+    if chain.first().is_some_and(|leaf| leaf.public_key != public) {
+        return Err(format!(
+            "block {}: the private key does not belong to the certificate",
+            key.block
+        ));
+    }
     let der = key.secret_der().to_vec();
     let key = match key.format {
         KeyFormat::Pkcs8 => PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)),

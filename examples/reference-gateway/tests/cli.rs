@@ -243,6 +243,75 @@ fn scan_sees_the_tls_role_policy_and_client_ca() {
 }
 
 #[test]
+fn certs_lists_the_tls_certificate() {
+    let dir = TempDir::new("tls-certs");
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../crates/gateway-certs/tests/data"
+    );
+    let (certificate, key) = (
+        format!("certificate = \"{data}/modbus-server.pem\""),
+        format!("key = \"{data}/modbus-server.key\""),
+    );
+    let config = example_with(
+        &dir,
+        &[
+            ("# certificate = \"device.pem\"", &certificate),
+            ("# key = \"device.key\"", &key),
+        ],
+    );
+    let (status, stdout, stderr) = run(&["certs", "--config", &config, "--now", NOW], "");
+    assert_eq!(status.code(), Some(0), "{stdout}{stderr}");
+    let row = stdout
+        .lines()
+        .find(|line| line.starts_with("tls.certificate"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for column in ["Modbus/TCP Security Server", "mgate.example.com", "valid"] {
+        assert!(row.contains(column), "{column} in {row}");
+    }
+
+    // A key that is not the certificate's is refused by name.
+    let other = format!("key = \"{data}/p256.key\"");
+    let config = example_with(
+        &dir,
+        &[
+            ("# certificate = \"device.pem\"", &certificate),
+            ("# key = \"device.key\"", &other),
+        ],
+    );
+    let (status, stdout, stderr) = run(&["certs", "--config", &config, "--now", NOW], "");
+    assert_eq!(status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("tls.certificate"), "{stderr}");
+    // And `run` does not start on it.
+    let data_dir = dir.path().join("data");
+    let data_dir = data_dir.to_str().unwrap();
+    let ports: Vec<String> = (0..3)
+        .map(|_| format!("127.0.0.1:{}", common::free_port()))
+        .collect();
+    let (status, stdout, stderr) = run(
+        &[
+            "run",
+            "--config",
+            &config,
+            "--data-dir",
+            data_dir,
+            "--listen",
+            &ports[0],
+            "--priority-listen",
+            &ports[1],
+            "--tls-listen",
+            &ports[2],
+        ],
+        "",
+    );
+    assert_eq!(status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("the private key does not belong to the certificate"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn scan_fails_on_a_weak_configuration() {
     let dir = TempDir::new("weak");
     let mut text = example();
