@@ -13,6 +13,7 @@
     clippy::expect_used,
     clippy::panic,
     clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
     missing_docs
 )]
 

@@ -12,12 +12,8 @@
 mod common;
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier};
-use common::{EXAMPLE, Gateway, TempDir, edit, example, example_with, run};
+use common::{CERTS, EXAMPLE, Gateway, TempDir, edit, example, example_with, run};
 
-const CERTS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../crates/gateway-certs/tests/data"
-);
 /// A day the committed example's dates are current on.
 const NOW: &str = "2026-11-22";
 
@@ -245,13 +241,9 @@ fn scan_sees_the_tls_role_policy_and_client_ca() {
 #[test]
 fn certs_lists_the_tls_certificate() {
     let dir = TempDir::new("tls-certs");
-    let data = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../crates/gateway-certs/tests/data"
-    );
     let (certificate, key) = (
-        format!("certificate = \"{data}/modbus-server.pem\""),
-        format!("key = \"{data}/modbus-server.key\""),
+        format!("certificate = \"{CERTS}/modbus-server.pem\""),
+        format!("key = \"{CERTS}/modbus-server.key\""),
     );
     let config = example_with(
         &dir,
@@ -271,7 +263,7 @@ fn certs_lists_the_tls_certificate() {
     }
 
     // A key that is not the certificate's is refused by name.
-    let other = format!("key = \"{data}/p256.key\"");
+    let other = format!("key = \"{CERTS}/p256.key\"");
     let config = example_with(
         &dir,
         &[

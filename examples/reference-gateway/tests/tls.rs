@@ -25,13 +25,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use common::{Gateway, TempDir, example_with, installed, run};
-
-/// gateway-certs' committed OpenSSL-made certificates (see its `tests/data/make.sh`).
-const CERTS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../crates/gateway-certs/tests/data"
-);
+use common::{CERTS, Gateway, TempDir, example_with, installed, run};
 
 fn test_set(name: &str) -> String {
     format!("{CERTS}/{name}")

@@ -23,6 +23,12 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// gateway-certs' committed OpenSSL-made certificates (see its `tests/data/make.sh`).
+pub(crate) const CERTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../crates/gateway-certs/tests/data"
+);
+
 /// The committed example, which is also the embedded default.
 pub(crate) const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/reference-gateway.toml");
 
