@@ -36,62 +36,57 @@ pub(crate) fn load(config: &Config) -> (Store, Vec<LoadError>) {
     let mut store = Store::new(settings);
     let mut errors = Vec::new();
     for (index, entry) in config.certificates.iter().enumerate() {
-        let mut bundle = Vec::new();
-        let mut unreadable = None;
-        for (file_index, file) in entry.files.iter().enumerate() {
-            match std::fs::read(file) {
-                Ok(bytes) => {
-                    bundle.extend_from_slice(&bytes);
-                    bundle.push(b'\n');
-                }
-                Err(err) => {
-                    unreadable = Some(LoadError {
-                        setting: format!("certificates[{index}].files[{file_index}]"),
-                        message: format!("{}: {err}", file.display()),
+        match read_bundle(&entry.files) {
+            Err((file_index, message)) => errors.push(LoadError {
+                setting: format!("certificates[{index}].files[{file_index}]"),
+                message,
+            }),
+            Ok(bundle) => {
+                if let Err(err) = store.add(&entry.name, entry.source, &bundle) {
+                    errors.push(LoadError {
+                        setting: format!("certificates[{index}]"),
+                        message: format!("{:?}: {err}", entry.name),
                     });
-                    break;
                 }
             }
         }
-        if let Some(error) = unreadable {
-            errors.push(error);
-        } else if let Err(err) = store.add(&entry.name, entry.source, &bundle) {
+    }
+    // The Modbus/TCP Security certificate, watched like the others. Without one configured,
+    // the gateway issues itself a fresh one at every start.
+    if let Some(tls) = config.tls.as_ref().filter(|tls| tls.certificate.is_some()) {
+        let files: Vec<_> = tls.certificate.iter().chain(&tls.key).cloned().collect();
+        let added = read_bundle(&files)
+            .map_err(|(_, message)| message)
+            .and_then(|bundle| {
+                store
+                    .add(TLS_CERTIFICATE, Source::ModbusTlsServer, &bundle)
+                    .map_err(|err| err.to_string())
+            });
+        if let Err(message) = added {
             errors.push(LoadError {
-                setting: format!("certificates[{index}]"),
-                message: format!("{:?}: {err}", entry.name),
+                setting: TLS_CERTIFICATE.to_owned(),
+                message,
             });
         }
-    }
-    if let Some(tls) = &config.tls {
-        // The Modbus/TCP Security certificate, so that its expiry and strength are watched
-        // like the others'. Without one, the gateway issues itself a fresh one at start.
-        let files = tls.certificate.iter().chain(&tls.key);
-        let mut bundle = Vec::new();
-        let read = files.into_iter().try_for_each(|file| {
-            let bytes = std::fs::read(file).map_err(|err| LoadError {
-                setting: "tls.certificate".to_owned(),
-                message: format!("{}: {err}", file.display()),
-            })?;
-            bundle.extend_from_slice(&bytes);
-            bundle.push(b'\n');
-            Ok(())
-        });
-        let added = read.and_then(|()| match tls.certificate {
-            Some(_) => store
-                .add(TLS_CERTIFICATE, Source::ModbusTlsServer, &bundle)
-                .map_err(|err| LoadError {
-                    setting: "tls.certificate".to_owned(),
-                    message: err.to_string(),
-                }),
-            None => Ok(()),
-        });
-        errors.extend(added.err());
     }
     (store, errors)
 }
 
-/// The store's name for `[tls]`'s certificate.
+/// The store's name, and the setting, of `[tls]`'s certificate.
 const TLS_CERTIFICATE: &str = "tls.certificate";
+
+/// `files` concatenated into one PEM bundle, or the index of the first that cannot be read
+/// and why.
+fn read_bundle(files: &[PathBuf]) -> Result<Vec<u8>, (usize, String)> {
+    let mut bundle = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let bytes =
+            std::fs::read(file).map_err(|err| (index, format!("{}: {err}", file.display())))?;
+        bundle.extend_from_slice(&bytes);
+        bundle.push(b'\n');
+    }
+    Ok(bundle)
+}
 
 /// Lists the configuration's certificates, both tabs.
 pub(crate) fn list_config(config: &Config, now: UnixTime) -> Result<ExitCode, String> {

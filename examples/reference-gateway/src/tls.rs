@@ -326,9 +326,7 @@ impl TlsServer {
             version,
         })
     }
-}
 
-impl TlsServer {
     /// Why `complete_io` failed: a client too old for the minimum version said so (rustls
     /// would name the first missing TLS 1.2 extension instead), else the TLS library's words.
     fn handshake_reason(&self, err: &io::Error, hello: Option<u16>) -> String {
