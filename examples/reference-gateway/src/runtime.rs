@@ -100,7 +100,8 @@ pub(crate) fn run(config: Config, origin: &config::Origin) -> Result<ExitCode, S
                 .map_err(|err| format!("cannot listen on {}: {err}", settings.listen))?;
             let server = Arc::new(server);
             let (serving, access, inbox) = (Arc::clone(&server), access.clone(), inbox.clone());
-            std::thread::spawn(move || serving.serve(listener, access, inbox));
+            let max_handshakes = usize::from(config.gateway.limits.max_connections);
+            std::thread::spawn(move || serving.serve(listener, access, inbox, max_handshakes));
             Some(server)
         }
         None => None,

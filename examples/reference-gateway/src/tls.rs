@@ -19,6 +19,7 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -219,13 +220,18 @@ impl TlsServer {
     }
 
     /// Accepts on `listener` until the engine thread is gone: the accessible IP list first
-    /// (no handshake for a refused source), then a handshake thread per connection.
+    /// (no handshake for a refused source), then a handshake thread per connection, at most
+    /// `max_handshakes` at a time (the engine's connection limit): a flood of silent
+    /// connections costs threads only up to the limit, each for `handshake_timeout_ms`.
     pub(crate) fn serve(
         self: Arc<Self>,
         listener: TcpListener,
         access: AccessList,
         inbox: Sender<Message>,
+        max_handshakes: usize,
     ) {
+        // Only this thread adds; each handshake thread takes its own away when done.
+        let in_progress = Arc::new(AtomicUsize::new(0));
         for stream in listener.incoming() {
             let Ok(stream) = stream else {
                 std::thread::sleep(ACCEPT_BACKOFF);
@@ -237,19 +243,34 @@ impl TlsServer {
             let Ok(peer) = stream.peer_addr() else {
                 continue;
             };
-            if !access.check(peer.ip(), Traffic::Protocol).is_allowed() {
+            let refusal = if !access.check(peer.ip(), Traffic::Protocol).is_allowed() {
+                Some(Message::TlsAccessDenied(peer))
+            } else if in_progress.load(Ordering::Acquire) >= max_handshakes {
+                Some(Message::TlsFailed(
+                    peer,
+                    TlsFailure::Handshake(format!(
+                        "refused: {max_handshakes} handshakes already in progress"
+                    )),
+                ))
+            } else {
+                None
+            };
+            if let Some(refusal) = refusal {
                 let _ = stream.shutdown(Shutdown::Both);
-                if inbox.send(Message::TlsAccessDenied(peer)).is_err() {
+                if inbox.send(refusal).is_err() {
                     return;
                 }
                 continue;
             }
-            let (server, inbox) = (Arc::clone(&self), inbox.clone());
+            in_progress.fetch_add(1, Ordering::AcqRel);
+            let (server, inbox, in_progress) =
+                (Arc::clone(&self), inbox.clone(), Arc::clone(&in_progress));
             std::thread::spawn(move || {
                 let message = match server.handshake(stream, peer) {
                     Ok(client) => Message::OpenTls(Box::new(client)),
                     Err(failure) => Message::TlsFailed(peer, failure),
                 };
+                in_progress.fetch_sub(1, Ordering::AcqRel);
                 let _ = inbox.send(message);
             });
         }
@@ -329,7 +350,7 @@ impl TlsServer {
 
     /// Why `complete_io` failed: a client too old for the minimum version said so (rustls
     /// would name the first missing TLS 1.2 extension instead), else the TLS library's words.
-    fn handshake_reason(&self, err: &io::Error, hello: Option<u16>) -> String {
+    fn handshake_reason(&self, err: &io::Error, hello: Hello) -> String {
         let lowest = match self.min_version {
             TlsVersion::Tls1_2 => "TLS 1.2",
             TlsVersion::Tls1_3 => "TLS 1.3",
@@ -337,12 +358,20 @@ impl TlsServer {
         match (err.kind(), hello) {
             (io::ErrorKind::UnexpectedEof, _) => "the client closed the connection".to_owned(),
             (io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut, _) => {
-                "the handshake timed out".to_owned()
+                format!("no handshake within {} ms", self.timeout.as_millis())
             }
-            (_, Some(version @ ..0x0303)) => format!(
+            (_, Hello::Version(version @ ..0x0303)) => format!(
                 "the client offers {} at most; this server accepts {lowest} or newer",
                 version_name(version)
             ),
+            (_, Hello::Mbap) => {
+                "the client sent plain Modbus TCP, not a TLS handshake: point it at the plain \
+                 port or give it TLS"
+                    .to_owned()
+            }
+            (_, Hello::NotTls(first)) => {
+                format!("the client sent no TLS handshake (first bytes {first})")
+            }
             _ => err.to_string(),
         }
     }
@@ -375,16 +404,38 @@ impl Recording {
         }
     }
 
-    /// The ClientHello's `legacy_version`, when the first record was one.
-    fn hello(&self) -> Option<u16> {
-        match self.first {
+    /// What the first bytes were.
+    fn hello(&self) -> Hello {
+        let first = self.first.get(..self.len).unwrap_or_default();
+        match *first {
             // handshake record, any version, length; client_hello, length; version.
-            [0x16, _, _, _, _, 0x01, _, _, _, major, minor] if self.len == 11 => {
-                Some(u16::from_be_bytes([major, minor]))
+            [0x16, _, _, _, _, 0x01, _, _, _, major, minor] => {
+                Hello::Version(u16::from_be_bytes([major, minor]))
             }
-            _ => None,
+            [] | [0x16, ..] => Hello::Unknown,
+            // An MBAP header: protocol identifier 0, a length that fits an ADU.
+            [_, _, 0, 0, 0, 2..=254, ..] => Hello::Mbap,
+            _ => Hello::NotTls(
+                first
+                    .iter()
+                    .map(|byte| format!("{byte:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
         }
     }
+}
+
+/// The start of what a client sent, as far as it explains a failed handshake.
+enum Hello {
+    /// A ClientHello with this `legacy_version`.
+    Version(u16),
+    /// A Modbus TCP ADU: a client meant for the plain port.
+    Mbap,
+    /// Something else, in hex.
+    NotTls(String),
+    /// Nothing yet, or a TLS record that says no more.
+    Unknown,
 }
 
 impl Read for Recording {

@@ -20,6 +20,7 @@
 mod common;
 
 use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -320,6 +321,89 @@ fn with_the_plant_ca_an_expired_client_is_refused_and_a_valid_one_reads() {
         authenticated.contains(r#"role="operator""#),
         "{authenticated}"
     );
+}
+
+#[test]
+fn silent_clients_time_out_and_hold_no_more_handshakes_than_the_connection_limit() {
+    let dir = TempDir::new("tls-silent");
+    let config = example_with(
+        &dir,
+        &[
+            ("max_connections = 32", "max_connections = 3"),
+            (
+                "handshake_timeout_ms = 10000",
+                "handshake_timeout_ms = 2000",
+            ),
+        ],
+    );
+    let mut gateway = Gateway::start(&["--config", &config]);
+    let address = SocketAddr::from(([127, 0, 0, 1], gateway.tls_port));
+    // Three connections that never say hello take every handshake there is (the listener
+    // takes them in order); the fourth is closed at once, long before the timeout.
+    let silent: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(address).unwrap())
+        .collect();
+    let mut fourth = TcpStream::connect(address).unwrap();
+    fourth
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    match fourth.read(&mut byte) {
+        Ok(0) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the fourth connection was not closed: {other:?}"),
+    }
+    let refused = gateway.wait_for("the refused handshake", |line| {
+        line.contains("TLS_HANDSHAKE_FAILED")
+    });
+    assert!(
+        refused.contains("refused: 3 handshakes already in progress"),
+        "{refused}"
+    );
+    for _ in &silent {
+        let timed_out = gateway.wait_for("a handshake timeout", |line| {
+            line.contains("TLS_HANDSHAKE_FAILED")
+        });
+        assert!(
+            timed_out.contains("no handshake within 2000 ms"),
+            "{timed_out}"
+        );
+    }
+    drop(silent);
+
+    // Bytes that are not TLS are refused, saying what they were, and the port serves on.
+    let mut garbage = TcpStream::connect(address).unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    let failed = gateway.wait_for("the garbage's refusal", |line| {
+        line.contains("TLS_HANDSHAKE_FAILED")
+    });
+    assert!(
+        failed.contains("the client sent no TLS handshake (first bytes 47 45 54 20"),
+        "{failed}"
+    );
+    // A plain Modbus TCP client on the TLS port is told apart.
+    let mut plain = TcpStream::connect(address).unwrap();
+    plain.write_all(&read_holding(1, 0, 1)).unwrap();
+    let failed = gateway.wait_for("the plain client's refusal", |line| {
+        line.contains("TLS_HANDSHAKE_FAILED")
+    });
+    assert!(
+        failed.contains("the client sent plain Modbus TCP, not a TLS handshake"),
+        "{failed}"
+    );
+    if openssl_installed() {
+        let dir = TempDir::new("tls-silent-viewer");
+        let (certificate, key) = issue_client(&gateway, &dir, "viewer");
+        let mut client = Client::connect(
+            &gateway,
+            &bench_ca(&gateway),
+            &["-cert", &certificate, "-key", &key],
+        );
+        assert_eq!(
+            client.exchange(&read_holding(5, 0, 1), 11),
+            [0, 5, 0, 0, 0, 5, 1, 0x03, 2, 0, 0]
+        );
+    }
 }
 
 /// The interpreter with pymodbus: `REFERENCE_GATEWAY_PYTHON`, else `python3`.
