@@ -533,9 +533,7 @@ fn the_running_gateway_reports_configuration_problems_at_start() {
         ],
     );
     let mut gateway = Gateway::start(&["--config", &config]);
-    let expired = gateway.wait_for("CERTIFICATE_EXPIRED", |line| {
-        line.contains("CERTIFICATE_EXPIRED")
-    });
+    let expired = gateway.event("CERTIFICATE_EXPIRED");
     assert!(expired.contains("old web console: expired"), "{expired}");
     let telnet = gateway.wait_for("the telnet check", |line| {
         line.contains("CONFIGURATION_PROBLEM") && line.contains("service.telnet_server")

@@ -187,7 +187,7 @@ async fn gateway_exceptions_for_absent_and_unrouted_units() {
         Response::Custom(0x08, vec![0x00, 0x00, 0x12, 0x34].into())
     );
     // The timeout is in the audit trail, with the unit.
-    let line = gateway.wait_for("RESPONSE_TIMEOUT", |line| line.contains("RESPONSE_TIMEOUT"));
+    let line = gateway.event("RESPONSE_TIMEOUT");
     assert!(line.contains("unit=\"5\""), "{line}");
 }
 
@@ -274,9 +274,7 @@ async fn pipelining_clients_and_a_malformed_one_among_them() {
             assert_eq!(values[usize::from(n * 10 + k)], n * 100 + k);
         }
     }
-    let line = gateway.wait_for("MALFORMED_TRAFFIC", |line| {
-        line.contains("MALFORMED_TRAFFIC")
-    });
+    let line = gateway.event("MALFORMED_TRAFFIC");
     assert!(line.contains("127.0.0.1"), "{line}");
 }
 
@@ -299,7 +297,7 @@ async fn the_accessible_ip_list_closes_and_audits_other_sources() {
     let _ = denied.write_all(&mbap(1, 1, &[0x03, 0, 0, 0, 1])).await;
     let mut buf = [0u8; 16];
     assert_eq!(denied.read(&mut buf).await.unwrap_or(0), 0);
-    let line = gateway.wait_for("ACCESS_DENIED", |line| line.contains("ACCESS_DENIED"));
+    let line = gateway.event("ACCESS_DENIED");
     assert!(line.contains("src=\"127.0.0.1\""), "{line}");
 
     // From 127.0.0.2 (also loopback): served.
@@ -328,9 +326,7 @@ async fn the_connection_limit_refuses_and_audits() {
     let _ = third.write_all(&mbap(1, 1, &[0x01, 0, 0, 0, 1])).await;
     let mut buf = [0u8; 16];
     assert_eq!(third.read(&mut buf).await.unwrap_or(0), 0);
-    let line = gateway.wait_for("CONNECTION_REJECTED", |line| {
-        line.contains("CONNECTION_REJECTED")
-    });
+    let line = gateway.event("CONNECTION_REJECTED");
     assert!(line.contains("max_connections=\"2\""), "{line}");
     // The two admitted clients are unaffected.
     answered(first.read_coils(0, 1).await).unwrap();
@@ -375,9 +371,7 @@ async fn a_silent_client_is_closed_after_the_idle_timeout_and_audited() {
     );
     // Never before the timeout (a slow machine only makes this longer).
     assert!(connected.elapsed() >= Duration::from_millis(1_000));
-    let line = gateway.wait_for("CONNECTION_CLOSED", |line| {
-        line.contains("CONNECTION_CLOSED")
-    });
+    let line = gateway.event("CONNECTION_CLOSED");
     assert!(line.contains("reason=\"idle\""), "{line}");
     assert!(line.contains("idle_timeout_ms=\"1000\""), "{line}");
     // The connection it held serves the next client.

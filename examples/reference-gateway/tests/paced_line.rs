@@ -41,7 +41,7 @@ fn gateway_on(line: &PacedLine, timeout_ms: u32) -> Gateway {
         "--response-timeout-ms",
         &timeout,
     ]);
-    gateway.wait_for("SERIAL_PORT_OPENED", |l| l.contains("SERIAL_PORT_OPENED"));
+    gateway.event("SERIAL_PORT_OPENED");
     gateway
 }
 
@@ -180,7 +180,7 @@ async fn a_late_answer_is_dropped_and_the_next_client_gets_its_own() {
     assert_eq!(read_loop(ctx, 0, 20).await, (0, 0));
 
     let mut gateway = gateway;
-    let late = gateway.wait_for("LATE_ANSWER", |l| l.contains("LATE_ANSWER"));
+    let late = gateway.event("LATE_ANSWER");
     assert!(late.contains("unit=\"1\""), "{late}");
     let record = counters_at_shutdown(gateway);
     assert_eq!(counter(&record, "late_answers"), 1, "{record}");

@@ -81,9 +81,7 @@ async fn reads_and_writes_reach_an_independent_rtu_slave() {
     let device = Device::new(UNIT);
     let _server = serve(dir.path(), &device);
     let mut gateway = gateway_on(&dir);
-    gateway.wait_for("SERIAL_PORT_OPENED", |line| {
-        line.contains("SERIAL_PORT_OPENED")
-    });
+    gateway.event("SERIAL_PORT_OPENED");
 
     let mut ctx = connect(&gateway, UNIT).await;
     ctx.write_multiple_registers(10, &[0xBEEF, 2, 3])
@@ -123,9 +121,7 @@ async fn a_missing_or_unplugged_port_is_retried_not_fatal() {
     let device = Device::new(UNIT);
     // No port yet: the gateway starts anyway, reports, and keeps trying.
     let mut gateway = gateway_on(&dir);
-    let failed = gateway.wait_for("SERIAL_PORT_FAILED", |line| {
-        line.contains("SERIAL_PORT_FAILED")
-    });
+    let failed = gateway.event("SERIAL_PORT_FAILED");
     assert!(failed.contains("attempt=\"1\""), "{failed}");
     gateway.wait_for("a second attempt", |line| line.contains("attempt=\"2\""));
     // Meanwhile TCP clients are served with 0x0B, not dropped.
@@ -138,9 +134,7 @@ async fn a_missing_or_unplugged_port_is_retried_not_fatal() {
     // Plugged in: opened on the next attempt.
     let socat = plug(dir.path());
     let server = serve(dir.path(), &device);
-    gateway.wait_for("SERIAL_PORT_OPENED", |line| {
-        line.contains("SERIAL_PORT_OPENED")
-    });
+    gateway.event("SERIAL_PORT_OPENED");
     ctx.write_single_register(1, 11).await.unwrap().unwrap();
 
     // Unplugged: the failure is reported and retried.

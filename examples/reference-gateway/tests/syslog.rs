@@ -133,7 +133,7 @@ async fn one_session(url: &str, format: &str) -> u32 {
         ctx.read_holding_registers(0, 1).await.unwrap(),
         Err(ExceptionCode::GatewayTargetDevice)
     );
-    gateway.wait_for("RESPONSE_TIMEOUT", |line| line.contains("RESPONSE_TIMEOUT"));
+    gateway.event("RESPONSE_TIMEOUT");
     let pid = gateway.pid();
     assert!(gateway.interrupt().success());
     pid

@@ -204,16 +204,12 @@ fn viewer_reads_and_its_write_is_answered_illegal_function() {
     assert_eq!(answers[13..22], [0, 2, 0, 0, 0, 3, 1, 0x86, 0x01]);
     assert_eq!(answers[22..], [0, 3, 0, 0, 0, 5, 1, 0x03, 2, 0, 0]);
 
-    let authenticated = gateway.wait_for("TLS_CLIENT_AUTHENTICATED", |line| {
-        line.contains("TLS_CLIENT_AUTHENTICATED")
-    });
+    let authenticated = gateway.event("TLS_CLIENT_AUTHENTICATED");
     assert!(
         authenticated.contains(r#"role="viewer""#),
         "{authenticated}"
     );
-    let denied = gateway.wait_for("AUTHORIZATION_DENIED", |line| {
-        line.contains("AUTHORIZATION_DENIED")
-    });
+    let denied = gateway.event("AUTHORIZATION_DENIED");
     for detail in [
         r#"role="viewer""#,
         r#"function="06""#,
@@ -237,9 +233,7 @@ fn tls_1_1_and_a_client_without_a_certificate_are_refused() {
     let said =
         Client::connect(&gateway, &ca, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]).finish();
     assert!(said.contains("alert handshake failure"), "{said}");
-    let failed = gateway.wait_for("TLS_HANDSHAKE_FAILED", |line| {
-        line.contains("TLS_HANDSHAKE_FAILED")
-    });
+    let failed = gateway.event("TLS_HANDSHAKE_FAILED");
     assert!(
         failed.contains("the client offers TLS 1.1 at most; this server accepts TLS 1.2 or newer"),
         "{failed}"
@@ -248,9 +242,7 @@ fn tls_1_1_and_a_client_without_a_certificate_are_refused() {
     let mut client = Client::connect(&gateway, &ca, &[]);
     let said = client.finish();
     assert!(said.contains("alert certificate required"), "{said}");
-    let refused = gateway.wait_for("TLS_HANDSHAKE_FAILED", |line| {
-        line.contains("TLS_HANDSHAKE_FAILED")
-    });
+    let refused = gateway.event("TLS_HANDSHAKE_FAILED");
     assert!(refused.contains("peer sent no certificates"), "{refused}");
 }
 
@@ -267,9 +259,7 @@ fn a_client_certificate_from_another_ca_is_refused_with_its_reason() {
     );
     let said = Client::connect(&gateway, &ca, &["-cert", &certificate, "-key", &key]).finish();
     assert!(said.contains("alert unknown ca"), "{said}");
-    let refused = gateway.wait_for("PEER_CERT_REFUSED", |line| {
-        line.contains("PEER_CERT_REFUSED")
-    });
+    let refused = gateway.event("PEER_CERT_REFUSED");
     assert!(refused.contains(r#"check="chain""#), "{refused}");
     assert!(refused.contains("unknown issuer"), "{refused}");
     assert!(refused.contains("CN=client-operator"), "{refused}");
@@ -299,9 +289,7 @@ fn with_the_plant_ca_an_expired_client_is_refused_and_a_valid_one_reads() {
     );
     let said = Client::connect(&gateway, &ca, &["-cert", &certificate, "-key", &key]).finish();
     assert!(said.contains("alert certificate expired"), "{said}");
-    let refused = gateway.wait_for("PEER_CERT_REFUSED", |line| {
-        line.contains("PEER_CERT_REFUSED")
-    });
+    let refused = gateway.event("PEER_CERT_REFUSED");
     assert!(refused.contains(r#"check="validity""#), "{refused}");
     assert!(refused.contains("CN=client-expired"), "{refused}");
 
@@ -314,9 +302,7 @@ fn with_the_plant_ca_an_expired_client_is_refused_and_a_valid_one_reads() {
         client.exchange(&read_holding(9, 10, 1), 11),
         [0, 9, 0, 0, 0, 5, 1, 0x03, 2, 0, 0]
     );
-    let authenticated = gateway.wait_for("TLS_CLIENT_AUTHENTICATED", |line| {
-        line.contains("TLS_CLIENT_AUTHENTICATED")
-    });
+    let authenticated = gateway.event("TLS_CLIENT_AUTHENTICATED");
     assert!(
         authenticated.contains(r#"role="operator""#),
         "{authenticated}"
@@ -353,17 +339,13 @@ fn silent_clients_time_out_and_hold_no_more_handshakes_than_the_connection_limit
         Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {}
         other => panic!("the fourth connection was not closed: {other:?}"),
     }
-    let refused = gateway.wait_for("the refused handshake", |line| {
-        line.contains("TLS_HANDSHAKE_FAILED")
-    });
+    let refused = gateway.event("TLS_HANDSHAKE_FAILED");
     assert!(
         refused.contains("refused: 3 handshakes already in progress"),
         "{refused}"
     );
     for _ in &silent {
-        let timed_out = gateway.wait_for("a handshake timeout", |line| {
-            line.contains("TLS_HANDSHAKE_FAILED")
-        });
+        let timed_out = gateway.event("TLS_HANDSHAKE_FAILED");
         assert!(
             timed_out.contains("no handshake within 2000 ms"),
             "{timed_out}"
@@ -374,9 +356,7 @@ fn silent_clients_time_out_and_hold_no_more_handshakes_than_the_connection_limit
     // Bytes that are not TLS are refused, saying what they were, and the port serves on.
     let mut garbage = TcpStream::connect(address).unwrap();
     garbage.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
-    let failed = gateway.wait_for("the garbage's refusal", |line| {
-        line.contains("TLS_HANDSHAKE_FAILED")
-    });
+    let failed = gateway.event("TLS_HANDSHAKE_FAILED");
     assert!(
         failed.contains("the client sent no TLS handshake (first bytes 47 45 54 20"),
         "{failed}"
@@ -384,9 +364,7 @@ fn silent_clients_time_out_and_hold_no_more_handshakes_than_the_connection_limit
     // A plain Modbus TCP client on the TLS port is told apart.
     let mut plain = TcpStream::connect(address).unwrap();
     plain.write_all(&read_holding(1, 0, 1)).unwrap();
-    let failed = gateway.wait_for("the plain client's refusal", |line| {
-        line.contains("TLS_HANDSHAKE_FAILED")
-    });
+    let failed = gateway.event("TLS_HANDSHAKE_FAILED");
     assert!(
         failed.contains("the client sent plain Modbus TCP, not a TLS handshake"),
         "{failed}"
@@ -470,9 +448,7 @@ fn pymodbus_tls_client_writes_as_engineer_and_is_refused_writes_as_operator() {
             "read_coils 700 2: [False, True]",
         ]
     );
-    let denied = gateway.wait_for("AUTHORIZATION_DENIED", |line| {
-        line.contains("AUTHORIZATION_DENIED")
-    });
+    let denied = gateway.event("AUTHORIZATION_DENIED");
     assert!(denied.contains(r#"role="operator""#), "{denied}");
     assert!(denied.contains(r#"function="10""#), "{denied}");
 }

@@ -178,6 +178,12 @@ impl Gateway {
         }
     }
 
+    /// The next audit record of `kind` (its MSGID, such as `ACCESS_DENIED`), waiting up to
+    /// 20 s.
+    pub(crate) fn event(&mut self, kind: &str) -> String {
+        self.wait_for(kind, |line| line.contains(kind))
+    }
+
     /// The process id (the PROCID of its syslog messages).
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
